@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "form.h"
+
+/*
+ * The action interface. A backend (reply, dbus, exec, plugins) declares one
+ * `const struct action_ops` with the YAML key it claims. The engine hands it a validated
+ * request in a struct action_call and the backend answers asynchronously with
+ * action_call_complete(). The engine owns the call; cancel() must release the backend's
+ * in-flight work (D-Bus slot, child process), after which the backend never completes it.
+ */
+
+enum note_type { NOTE_INFO, NOTE_WARN, NOTE_ERROR };
+const char *note_type_to_string(enum note_type t) _pure_;
+
+struct action_note {
+        enum note_type type;
+        char *text;
+};
+
+struct action_result {
+        struct action_note *notes;
+        size_t n_notes;
+        struct form_result *form; /* NULL: no result form */
+        /* Negative errno when the action could not run at all; the engine maps it to a
+         * protocol error (-EBUSY/-EAGAIN: wait/resource-constraint, -EINVAL: bad-payload,
+         * -EPERM/-EACCES: forbidden, others: internal-server-error), using the notes as text. */
+        int error;
+};
+
+struct action_result *action_result_new(void);
+struct action_result *action_result_free(struct action_result *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct action_result *, action_result_free)
+int action_result_add_note(struct action_result *r, enum note_type type, const char *fmt, ...)
+        _printf_(3, 4);
+/* True when the result carries an error note or an error code. */
+bool action_result_failed(const struct action_result *r) _pure_;
+
+struct action_call;
+typedef void (*action_complete_t)(struct action_call *call, struct action_result *result);
+
+struct action_call {
+        /* Set by the engine; valid until completion or cancel. */
+        sd_event *event;
+        const char *node;
+        const char *requester;      /* full JID */
+        const char *requester_bare;
+        const char *lang;           /* the session's language, may be NULL */
+        const struct form_values *values;
+        const void *cfg;            /* the backend's parsed configuration */
+
+        /* Backend's own in-flight state. */
+        void *userdata;
+
+        /* Engine's private completion hook. */
+        action_complete_t complete;
+        void *engine_data;
+};
+
+struct action_ops {
+        const char *key; /* the YAML key of the action, e.g. "reply", "dbus", "exec" */
+        /* Parses the action's YAML; form may be NULL. Reports errors with positions. */
+        int (*parse)(const struct ynode *n, const struct form *form, void **ret_cfg,
+                     struct diags *d);
+        void (*free_cfg)(void *cfg);
+        /* Starts the work. Returns < 0 if it cannot start (the engine answers with the error);
+         * otherwise completes later through action_call_complete(), possibly before returning. */
+        int (*start)(struct action_call *call);
+        /* Cancels in-flight work and frees call->userdata. May be NULL for synchronous backends. */
+        void (*cancel)(struct action_call *call);
+};
+
+/* Hands the result (consumed) to the engine. Called exactly once per started call. */
+void action_call_complete(struct action_call *call, struct action_result *result);
+
+/* The registry of built-in backends, defined in plugins/plugins.c. */
+const struct action_ops *action_ops_lookup(const char *key);
+extern const struct action_ops *const builtin_actions[];
