@@ -62,6 +62,7 @@ struct policy {
         struct sessions_config sessions;
         char **remote_domains;       /* domains other than the account's that may be granted */
         char **subscriptions_accept; /* bare JIDs, *@domain or domain */
+        unsigned n_ref; /* managed by the agent (agent_policy_ref) */
         struct named_access *access_lists;
         size_t n_access_lists;
         struct command *commands;

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+#include "session.h"
+
+#include <openssl/rand.h>
+
+#include "jid.h"
+
+struct session_table {
+        struct session **v;
+        size_t n;
+        struct session_limits limits;
+};
+
+struct session_table *session_table_new(void)
+{
+        struct session_table *t = zalloc(sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->limits = (struct session_limits){
+                .idle_timeout = 600 * USEC_PER_SEC,
+                .max_per_requester = 5,
+                .max_total = 200,
+        };
+        return t;
+}
+
+struct session_table *session_table_free(struct session_table *t)
+{
+        if (!t)
+                return NULL;
+        while (t->n > 0)
+                session_free(t->v[t->n - 1]);
+        free(t->v);
+        free(t);
+        return NULL;
+}
+
+void session_table_set_limits(struct session_table *t, const struct session_limits *l)
+{
+        t->limits = *l;
+}
+
+size_t session_table_count(const struct session_table *t)
+{
+        return t->n;
+}
+
+int session_id_generate(char ret[SESSION_ID_BYTES * 2 + 1])
+{
+        static const char hex[] = "0123456789abcdef";
+        unsigned char b[SESSION_ID_BYTES];
+
+        if (RAND_bytes(b, sizeof(b)) != 1)
+                return -EIO;
+        for (size_t i = 0; i < sizeof(b); i++) {
+                ret[2 * i] = hex[b[i] >> 4];
+                ret[2 * i + 1] = hex[b[i] & 15];
+        }
+        ret[SESSION_ID_BYTES * 2] = 0;
+        return 0;
+}
+
+static unsigned session_count_owner(const struct session_table *t, const char *bare)
+{
+        unsigned n = 0;
+
+        for (size_t i = 0; i < t->n; i++)
+                if (streq(t->v[i]->owner_bare, bare))
+                        n++;
+        return n;
+}
+
+int session_new(struct session_table *t, const char *owner, const char *node, const char *lang,
+                usec_t now, struct session **ret)
+{
+        struct session *s;
+        struct session **v;
+        char *bare;
+        int r;
+
+        bare = jid_bare(owner);
+        if (!bare)
+                return -EINVAL;
+        if (t->n >= t->limits.max_total) {
+                free(bare);
+                return -EBUSY;
+        }
+        if (session_count_owner(t, bare) >= t->limits.max_per_requester) {
+                free(bare);
+                return -EUSERS;
+        }
+        s = zalloc(sizeof(*s));
+        if (!s) {
+                free(bare);
+                return -ENOMEM;
+        }
+        s->owner_bare = bare;
+        s->owner = strdup(owner);
+        s->node = strdup(node);
+        s->lang = strdup_or_null(lang);
+        r = session_id_generate(s->id);
+        if (r < 0 || !s->owner || !s->node || (lang && !s->lang))
+                goto fail;
+        /* 128 random bits make a collision practically impossible; check anyway. */
+        if (session_find(t, s->id)) {
+                r = -EEXIST;
+                goto fail;
+        }
+        v = reallocarray(t->v, t->n + 1, sizeof(*v));
+        if (!v)
+                goto fail;
+        t->v = v;
+        t->v[t->n++] = s;
+        s->table = t;
+        s->created = s->last_used = now;
+        *ret = s;
+        return 0;
+fail:
+        session_free(s);
+        return r < 0 ? r : -ENOMEM;
+}
+
+struct session *session_free(struct session *s)
+{
+        struct session_table *t;
+
+        if (!s)
+                return NULL;
+        t = s->table;
+        for (size_t i = 0; t && i < t->n; i++) {
+                if (t->v[i] != s)
+                        continue;
+                t->v[i] = t->v[--t->n];
+                break;
+        }
+        free(s->owner);
+        free(s->owner_bare);
+        free(s->node);
+        free(s->lang);
+        form_values_done(&s->values);
+        free(s);
+        return NULL;
+}
+
+struct session *session_find(const struct session_table *t, const char *id)
+{
+        if (!id)
+                return NULL;
+        for (size_t i = 0; i < t->n; i++)
+                if (streq(t->v[i]->id, id))
+                        return t->v[i];
+        return NULL;
+}
+
+bool session_is_expired(const struct session *s, usec_t now)
+{
+        const struct session_table *t = s->table;
+
+        if (s->busy || !t)
+                return false;
+        return now > s->last_used && now - s->last_used >= t->limits.idle_timeout;
+}
+
+size_t session_table_expire(struct session_table *t, usec_t now)
+{
+        size_t n = 0;
+
+        for (size_t i = t->n; i > 0; i--) {
+                if (!session_is_expired(t->v[i - 1], now))
+                        continue;
+                session_free(t->v[i - 1]);
+                n++;
+        }
+        return n;
+}
+
+void session_table_foreach(struct session_table *t, void (*fn)(struct session *s, void *ud),
+                           void *ud)
+{
+        for (size_t i = t->n; i > 0; i--)
+                if (i <= t->n)
+                        fn(t->v[i - 1], ud);
+}
+
+usec_t session_table_next_expiry(const struct session_table *t)
+{
+        usec_t next = USEC_INFINITY;
+
+        for (size_t i = 0; i < t->n; i++) {
+                usec_t e = t->v[i]->last_used + t->limits.idle_timeout;
+                if (!t->v[i]->busy && e < next)
+                        next = e;
+        }
+        return next;
+}

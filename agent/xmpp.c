@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+#include "xmpp.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "jid.h"
+#include "log.h"
+#include "stanza.h"
+
+#define PING_INTERVAL   (60 * USEC_PER_SEC)
+#define PING_TIMEOUT    (30 * USEC_PER_SEC)
+#define BACKOFF_MAX     (60 * USEC_PER_SEC)
+#define STOP_TIMEOUT    (5 * USEC_PER_SEC)
+#define TICK_INTERVAL   (250 * USEC_PER_MSEC)
+/* One TLS record is up to 16 KiB and libstrophe reads 4 KiB per xmpp_run_once() call, so a
+ * readable socket gets a few calls to drain what OpenSSL has already decrypted. */
+#define PUMP_ROUNDS     6
+
+struct xconn {
+        sd_event *event;
+        char *jid, *password, *host, *ca_file, *domain;
+        uint16_t port;
+        enum tls_mode tls;
+        bool verbose;
+
+        xmpp_log_t log;
+        xmpp_ctx_t *ctx;
+        xmpp_conn_t *conn;
+
+        sd_event_source *io, *post, *tick, *reconnect, *ping, *ping_timeout, *stop_timer;
+        unsigned attempt;
+        bool online, stopping;
+        unsigned ping_seq;
+        char ping_id[32];
+        void (*stop_done)(void *userdata);
+
+        const struct xconn_callbacks *cb;
+        void *userdata;
+};
+
+/* libstrophe's sockopt callback carries no user data; there is one connection per process. */
+static struct xconn *current_xconn;
+
+static void xconn_log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg)
+{
+        struct xconn *xc = userdata;
+        _cleanup_free_ char *clean = NULL;
+        int prio;
+
+        switch (level) {
+        case XMPP_LEVEL_DEBUG:
+                if (!xc->verbose)
+                        return;
+                prio = LOG_DEBUG;
+                break;
+        case XMPP_LEVEL_INFO:
+                prio = LOG_DEBUG;
+                break;
+        case XMPP_LEVEL_WARN:
+        case XMPP_LEVEL_ERROR:
+                prio = LOG_WARNING;
+                break;
+        default:
+                prio = LOG_DEBUG;
+        }
+        /* Traffic is logged with SASL payloads and form values hidden. */
+        clean = stanza_redact(msg);
+        log_internal(prio, 0, "xmpp %s: %s", area, clean ? clean : "(unprintable)");
+}
+
+static void xconn_pump(struct xconn *xc, unsigned rounds)
+{
+        for (unsigned i = 0; i < rounds; i++)
+                xmpp_run_once(xc->ctx, 0);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        xconn_pump(userdata, PUMP_ROUNDS);
+        return 0;
+}
+
+/* Asks for EPOLLOUT only while there is something to write or a connect is in progress. */
+static int on_io_prepare(sd_event_source *s, void *userdata)
+{
+        struct xconn *xc = userdata;
+        uint32_t events = EPOLLIN;
+
+        if (xmpp_conn_is_connecting(xc->conn) || xmpp_conn_send_queue_len(xc->conn) > 0)
+                events |= EPOLLOUT;
+        return sd_event_source_set_io_events(s, events);
+}
+
+/* After each loop iteration: flush what handlers of other sources (D-Bus replies, child
+ * exits, timers) queued, so an answer leaves without waiting for the next socket event. */
+static int on_post(sd_event_source *s, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        if (xmpp_conn_is_connected(xc->conn) && xmpp_conn_send_queue_len(xc->conn) > 0)
+                xmpp_run_once(xc->ctx, 0);
+        return 0;
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        /* libstrophe's own timers: connect and disconnect timeouts, stream management. */
+        xmpp_run_once(xc->ctx, 0);
+        return sd_event_source_set_time_relative(s, TICK_INTERVAL);
+}
+
+static int sockopt_cb(xmpp_conn_t *conn, void *sock)
+{
+        struct xconn *xc = current_xconn;
+        int fd = *(int *)sock, one = 1, r;
+
+        /* Nagle adds 40-90 ms to every round trip of small stanzas. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        /* Children spawned by actions must never inherit the XMPP socket. */
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+        xc->io = sd_event_source_disable_unref(xc->io);
+        r = sd_event_add_io(xc->event, &xc->io, fd, EPOLLIN | EPOLLOUT, on_io, xc);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the XMPP socket: %m"), -1;
+        (void)sd_event_source_set_prepare(xc->io, on_io_prepare);
+        (void)sd_event_source_set_description(xc->io, "xmpp-socket");
+        return 0;
+}
+
+static int certfail_cb(const xmpp_tlscert_t *cert, const char *errormsg)
+{
+        log_error("TLS: the server's certificate was rejected: %s (subject: %s)",
+                  strempty(errormsg), strempty(xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT)));
+        return 0;
+}
+
+static int xconn_connect(struct xconn *xc);
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        xc->reconnect = sd_event_source_unref(xc->reconnect);
+        (void)xconn_connect(xc);
+        return 0;
+}
+
+static usec_t backoff_delay(unsigned attempt)
+{
+        usec_t base = attempt >= 6 ? BACKOFF_MAX : USEC_PER_SEC << attempt;
+        uint32_t rnd = 0;
+        usec_t d;
+
+        if (base > BACKOFF_MAX)
+                base = BACKOFF_MAX;
+        /* Jitter of +-25% so that many agents restarted together do not reconnect in step. */
+        (void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
+        d = base * 3 / 4 + (usec_t)((double)rnd / UINT32_MAX * (double)(base / 2));
+        if (d < USEC_PER_SEC)
+                d = USEC_PER_SEC;
+        return d > BACKOFF_MAX ? BACKOFF_MAX : d;
+}
+
+static void xconn_schedule_reconnect(struct xconn *xc)
+{
+        usec_t d = backoff_delay(xc->attempt);
+        int r;
+
+        if (xc->stopping || xc->reconnect)
+                return;
+        xc->attempt++;
+        log_info("Reconnecting in %.1f s", (double)d / USEC_PER_SEC);
+        r = sd_event_add_time_relative(xc->event, &xc->reconnect, CLOCK_MONOTONIC, d,
+                                       100 * USEC_PER_MSEC, on_reconnect, xc);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule a reconnect: %m");
+}
+
+static int on_ping_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        xc->ping_timeout = sd_event_source_unref(xc->ping_timeout);
+        log_warning("The server did not answer a ping within %llu s; reconnecting",
+                    (unsigned long long)(PING_TIMEOUT / USEC_PER_SEC));
+        xmpp_disconnect(xc->conn);
+        return 0;
+}
+
+static int on_ping_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        /* Any answer, even an error, shows the stream is alive. */
+        xc->ping_timeout = sd_event_source_disable_unref(xc->ping_timeout);
+        return 0;
+}
+
+static int on_ping_interval(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct xconn *xc = userdata;
+        xmpp_stanza_t *iq;
+        int r;
+
+        if (!xc->online || xc->ping_timeout)
+                return sd_event_source_set_time_relative(s, PING_INTERVAL);
+        snprintf(xc->ping_id, sizeof(xc->ping_id), "keepalive-%u", ++xc->ping_seq);
+        iq = xmpp_iq_new(xc->ctx, "get", xc->ping_id);
+        if (iq) {
+                xmpp_stanza_set_to(iq, xc->domain);
+                stanza_add_child(iq, "ping", NS_PING);
+                xmpp_id_handler_add(xc->conn, on_ping_reply, xc->ping_id, xc);
+                xconn_send_consume(xc, iq);
+                r = sd_event_add_time_relative(xc->event, &xc->ping_timeout, CLOCK_MONOTONIC,
+                                               PING_TIMEOUT, USEC_PER_SEC, on_ping_timeout, xc);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to arm the ping timeout: %m");
+        }
+        return sd_event_source_set_time_relative(s, PING_INTERVAL);
+}
+
+static void xconn_went_offline(struct xconn *xc)
+{
+        bool was_online = xc->online;
+
+        xc->online = false;
+        xc->io = sd_event_source_disable_unref(xc->io);
+        xc->ping = sd_event_source_disable_unref(xc->ping);
+        xc->ping_timeout = sd_event_source_disable_unref(xc->ping_timeout);
+        if (was_online && xc->cb->offline)
+                xc->cb->offline(xc, xc->userdata);
+        if (xc->stopping) {
+                xc->stop_timer = sd_event_source_disable_unref(xc->stop_timer);
+                if (xc->stop_done) {
+                        void (*done)(void *) = xc->stop_done;
+                        xc->stop_done = NULL;
+                        done(xc->userdata);
+                }
+                return;
+        }
+        xconn_schedule_reconnect(xc);
+}
+
+static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
+                         xmpp_stream_error_t *stream_error, void *userdata)
+{
+        struct xconn *xc = userdata;
+        int r;
+
+        switch (event) {
+        case XMPP_CONN_CONNECT:
+                xc->online = true;
+                xc->attempt = 0;
+                xc->ping = sd_event_source_disable_unref(xc->ping);
+                r = sd_event_add_time_relative(xc->event, &xc->ping, CLOCK_MONOTONIC, PING_INTERVAL,
+                                               USEC_PER_SEC, on_ping_interval, xc);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to arm the keepalive ping: %m");
+                if (xc->tls == TLS_TRUST_SELF_SIGNED)
+                        log_warning("TLS certificate verification is disabled (tls: "
+                                    "trust-self-signed)");
+                else if (!xmpp_conn_is_secured(conn))
+                        log_warning("The connection is NOT encrypted (tls: plaintext)");
+                xc->cb->online(xc, false, xc->userdata);
+                return;
+        case XMPP_CONN_RAW_CONNECT:
+                return;
+        case XMPP_CONN_DISCONNECT:
+        case XMPP_CONN_FAIL:
+                if (stream_error)
+                        log_warning("Disconnected: stream error %s", strempty(stream_error->text));
+                else if (error)
+                        log_warning("Disconnected: %s", strerror(error));
+                else
+                        log_info("Disconnected");
+                xconn_went_offline(xc);
+                return;
+        }
+}
+
+static int xconn_connect(struct xconn *xc)
+{
+        int r;
+
+        log_info("Connecting to %s port %u as %s", xc->host ? xc->host : xc->domain,
+                 xc->port ? xc->port : 5222u, xc->jid);
+        r = xmpp_connect_client(xc->conn, xc->host, xc->port, conn_handler, xc);
+        if (r != XMPP_EOK) {
+                log_warning("Connection attempt failed (libstrophe error %d)", r);
+                xconn_schedule_reconnect(xc);
+                return -ECONNREFUSED;
+        }
+        return 0;
+}
+
+static long tls_flags(enum tls_mode tls)
+{
+        switch (tls) {
+        case TLS_REQUIRED:
+                return XMPP_CONN_FLAG_MANDATORY_TLS;
+        case TLS_DIRECT:
+                return XMPP_CONN_FLAG_LEGACY_SSL;
+        case TLS_TRUST_SELF_SIGNED:
+                /* The only place certificate verification can be turned off. */
+                return XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_TRUST_TLS;
+        case TLS_PLAINTEXT:
+                return XMPP_CONN_FLAG_DISABLE_TLS;
+        }
+        return XMPP_CONN_FLAG_MANDATORY_TLS;
+}
+
+int xconn_new(sd_event *event, const struct account *account, bool verbose,
+              const struct xconn_callbacks *cb, void *userdata, struct xconn **ret)
+{
+        _cleanup_(xconn_freep) struct xconn *xc = NULL;
+        int r;
+
+        if (current_xconn)
+                return -EBUSY;
+        xc = zalloc(sizeof(*xc));
+        if (!xc)
+                return -ENOMEM;
+        xc->event = sd_event_ref(event);
+        xc->cb = cb;
+        xc->userdata = userdata;
+        xc->verbose = verbose;
+        xc->tls = account->tls;
+        xc->port = account->port;
+        xc->jid = strdup(account->jid);
+        xc->password = strdup_or_null(account->password);
+        xc->host = strdup_or_null(account->host);
+        xc->ca_file = strdup_or_null(account->ca_file);
+        xc->domain = jid_domain(account->jid);
+        if (!xc->jid || !xc->domain || (account->password && !xc->password) ||
+            (account->host && !xc->host) || (account->ca_file && !xc->ca_file))
+                return -ENOMEM;
+
+        xc->log = (xmpp_log_t){.handler = xconn_log, .userdata = xc};
+        xc->ctx = xmpp_ctx_new(NULL, &xc->log);
+        if (!xc->ctx)
+                return -ENOMEM;
+        xc->conn = xmpp_conn_new(xc->ctx);
+        if (!xc->conn)
+                return -ENOMEM;
+        if (xmpp_conn_set_flags(xc->conn, tls_flags(xc->tls)) != XMPP_EOK)
+                return -EINVAL;
+        xmpp_conn_set_jid(xc->conn, xc->jid);
+        if (xc->password)
+                xmpp_conn_set_pass(xc->conn, xc->password);
+        if (xc->ca_file)
+                xmpp_conn_set_cafile(xc->conn, xc->ca_file);
+        xmpp_conn_set_certfail_handler(xc->conn, certfail_cb);
+        xmpp_conn_set_sockopt_callback(xc->conn, sockopt_cb);
+
+        r = sd_event_add_post(event, &xc->post, on_post, xc);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(event, &xc->tick, CLOCK_MONOTONIC, TICK_INTERVAL,
+                                       TICK_INTERVAL / 2, on_tick, xc);
+        if (r < 0)
+                return r;
+        current_xconn = xc;
+        *ret = TAKE_PTR(xc);
+        return 0;
+}
+
+struct xconn *xconn_free(struct xconn *xc)
+{
+        if (!xc)
+                return NULL;
+        sd_event_source_disable_unref(xc->io);
+        sd_event_source_disable_unref(xc->post);
+        sd_event_source_disable_unref(xc->tick);
+        sd_event_source_disable_unref(xc->reconnect);
+        sd_event_source_disable_unref(xc->ping);
+        sd_event_source_disable_unref(xc->ping_timeout);
+        sd_event_source_disable_unref(xc->stop_timer);
+        if (xc->conn)
+                xmpp_conn_release(xc->conn);
+        if (xc->ctx)
+                xmpp_ctx_free(xc->ctx);
+        if (xc->password)
+                explicit_bzero(xc->password, strlen(xc->password));
+        free(xc->password);
+        free(xc->jid);
+        free(xc->host);
+        free(xc->ca_file);
+        free(xc->domain);
+        sd_event_unref(xc->event);
+        if (current_xconn == xc)
+                current_xconn = NULL;
+        free(xc);
+        return NULL;
+}
+
+int xconn_start(struct xconn *xc)
+{
+        return xconn_connect(xc);
+}
+
+static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct xconn *xc = userdata;
+
+        log_warning("The server did not close the stream in time");
+        xc->stop_timer = sd_event_source_unref(xc->stop_timer);
+        if (xc->stop_done) {
+                void (*done)(void *) = xc->stop_done;
+                xc->stop_done = NULL;
+                done(xc->userdata);
+        }
+        return 0;
+}
+
+void xconn_stop(struct xconn *xc, void (*done)(void *userdata))
+{
+        xc->stopping = true;
+        xc->stop_done = done;
+        xc->reconnect = sd_event_source_disable_unref(xc->reconnect);
+        if (!xmpp_conn_is_connected(xc->conn) && !xmpp_conn_is_connecting(xc->conn)) {
+                xc->stop_done = NULL;
+                done(xc->userdata);
+                return;
+        }
+        xmpp_disconnect(xc->conn);
+        if (sd_event_add_time_relative(xc->event, &xc->stop_timer, CLOCK_MONOTONIC, STOP_TIMEOUT,
+                                       USEC_PER_SEC, on_stop_timeout, xc) < 0) {
+                xc->stop_done = NULL;
+                done(xc->userdata);
+        }
+}
+
+xmpp_ctx_t *xconn_ctx(struct xconn *xc)
+{
+        return xc->ctx;
+}
+
+xmpp_conn_t *xconn_conn(struct xconn *xc)
+{
+        return xc->conn;
+}
+
+bool xconn_is_online(const struct xconn *xc)
+{
+        return xc->online;
+}
+
+const char *xconn_bound_jid(struct xconn *xc)
+{
+        return xc->online ? xmpp_conn_get_bound_jid(xc->conn) : NULL;
+}
+
+void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
+{
+        if (!xc->online)
+                return;
+        xmpp_send(xc->conn, st);
+}
+
+void xconn_send_consume(struct xconn *xc, xmpp_stanza_t *st)
+{
+        if (!st)
+                return;
+        xconn_send(xc, st);
+        xmpp_stanza_release(st);
+}
