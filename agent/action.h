@@ -52,6 +52,11 @@ struct action_call {
         const struct form_values *values;
         const void *cfg;            /* the backend's parsed configuration */
 
+        /* Sends a chat message from the agent (e.g. the outcome of a detached job). Valid for
+         * the agent's lifetime, not only the call's. */
+        void (*send_message)(void *agent, const char *to, const char *lang, const char *body);
+        void *agent;
+
         /* Backend's own in-flight state. */
         void *userdata;
 
@@ -71,6 +76,16 @@ struct action_ops {
         int (*start)(struct action_call *call);
         /* Cancels in-flight work and frees call->userdata. May be NULL for synchronous backends. */
         void (*cancel)(struct action_call *call);
+        /* Called once when the agent stops: ends work that outlives calls (detached jobs). */
+        void (*shutdown)(void);
+        /* Optional: builds the form of the form stage when it is shown (the choices that exist
+         * now, the current state). call->values holds the values submitted so far. The session
+         * keeps the form it sent and validates the answer against it, so only choices that were
+         * offered are ever accepted. */
+        int (*build_form)(const void *cfg, const struct action_call *call, struct form **ret);
+        /* A live command: its form stage offers next (run, then show the refreshed form again)
+         * and complete (run and close), like a remote control. */
+        bool live;
 };
 
 /* Hands the result (consumed) to the engine. Called exactly once per started call. */

@@ -187,7 +187,7 @@ static int confirm_form(const struct ctx *c, const struct session *s, struct for
 /* Sends a stage: the form f with the offered actions, and an error note when err is set. */
 static void send_stage(const struct ctx *c, struct session *s, const struct form *f,
                        const struct form_values *prefill, unsigned offered, unsigned execute,
-                       const char *err)
+                       const char *err, const struct action_result *notes)
 {
         xmpp_stanza_t *cmd = command_new(c->x, c->node, s->id, "executing");
         xmpp_stanza_t *x;
@@ -198,6 +198,9 @@ static void send_stage(const struct ctx *c, struct session *s, const struct form
                 goto fail;
         if (err && command_add_note(cmd, NOTE_ERROR, err) < 0)
                 goto fail;
+        for (size_t i = 0; notes && i < notes->n_notes; i++)
+                if (command_add_note(cmd, notes->notes[i].type, notes->notes[i].text) < 0)
+                        goto fail;
         if (command_add_actions(cmd, offered, execute) < 0)
                 goto fail;
         x = form_build(c->x, f, s->lang, prefill);
@@ -213,14 +216,73 @@ fail:
         reply_error(c, XERR_INTERNAL, NULL);
 }
 
+static bool command_has_form(const struct command *cmd)
+{
+        return cmd->form || cmd->action->build_form;
+}
+
+/* The call a backend sees: for build_form as for start. */
+static struct action_call call_for(struct agent *a, const struct command *cmd,
+                                   const struct session *s)
+{
+        return (struct action_call){
+                .event = a->event,
+                .node = s->node,
+                .requester = s->owner,
+                .requester_bare = s->owner_bare,
+                .lang = s->lang,
+                .values = &s->values,
+                .cfg = cmd->action_cfg,
+                .send_message = agent_send_message,
+                .agent = a,
+        };
+}
+
+/* The form of the form stage: the policy's, or one the backend builds now and the session
+ * keeps, so that the answer is validated against exactly what was offered. */
+static const struct form *stage_form(const struct ctx *c, struct session *s, bool rebuild)
+{
+        struct action_call call;
+        struct form *f = NULL;
+
+        if (!c->cmd->action->build_form)
+                return c->cmd->form;
+        if (s->form && !rebuild)
+                return s->form;
+        call = call_for(c->a, c->cmd, s);
+        if (c->cmd->action->build_form(c->cmd->action_cfg, &call, &f) < 0)
+                return NULL;
+        form_free(s->form);
+        s->form = f;
+        return f;
+}
+
+/* Sends the form stage; with keep, the form built earlier is sent again unchanged. */
+static void send_form_stage_note(const struct ctx *c, struct session *s,
+                                 const struct form_values *prefill, const char *err, bool keep,
+                                 const struct action_result *notes)
+{
+        bool confirm = !i18n_is_empty(&c->cmd->confirm);
+        unsigned offered = confirm ? SESSION_ACTION_NEXT : SESSION_ACTION_COMPLETE;
+        unsigned execute = offered;
+        const struct form *f = stage_form(c, s, !keep);
+
+        if (!f) {
+                reply_error(c, XERR_INTERNAL, "The form could not be prepared");
+                return;
+        }
+        if (c->cmd->action->live && !confirm) {
+                offered = SESSION_ACTION_NEXT | SESSION_ACTION_COMPLETE;
+                execute = SESSION_ACTION_NEXT;
+        }
+        s->stage = SESSION_STAGE_FORM;
+        send_stage(c, s, f, prefill, offered, execute, err, notes);
+}
+
 static void send_form_stage(const struct ctx *c, struct session *s,
                             const struct form_values *prefill, const char *err)
 {
-        bool confirm = !i18n_is_empty(&c->cmd->confirm);
-        unsigned bit = confirm ? SESSION_ACTION_NEXT : SESSION_ACTION_COMPLETE;
-
-        s->stage = SESSION_STAGE_FORM;
-        send_stage(c, s, c->cmd->form, prefill, bit, bit, err);
+        send_form_stage_note(c, s, prefill, err, err != NULL, NULL);
 }
 
 static void send_confirm_stage(const struct ctx *c, struct session *s, const char *err)
@@ -232,10 +294,10 @@ static void send_confirm_stage(const struct ctx *c, struct session *s, const cha
                 reply_error(c, XERR_INTERNAL, NULL);
                 return;
         }
-        if (c->cmd->form)
+        if (command_has_form(c->cmd))
                 offered |= SESSION_ACTION_PREV;
         s->stage = SESSION_STAGE_CONFIRM;
-        send_stage(c, s, f, NULL, offered, SESSION_ACTION_COMPLETE, err);
+        send_stage(c, s, f, NULL, offered, SESSION_ACTION_COMPLETE, err, NULL);
 }
 
 /* Completes a session with a single note and no form. */
@@ -323,6 +385,19 @@ static void request_finish(struct adhoc_request *req, struct action_result *res)
 {
         struct ctx c = request_ctx(req);
 
+        if (req->keep_open && res->error >= 0) {
+                struct session *s = TAKE_PTR(req->session);
+
+                /* The remote stays open: refreshed form, the action's notes, executing. */
+                s->busy = NULL;
+                s->last_used = now_usec(CLOCK_MONOTONIC);
+                send_form_stage_note(&c, s, NULL, NULL, false, res);
+                audit(&c, "action", action_result_failed(res) ? "failed" : "completed", NULL);
+                action_result_free(res);
+                request_free(req);
+                agent_schedule_expiry(c.a);
+                return;
+        }
         send_result(&c, req->session->id, res);
         audit(&c, "action", action_result_failed(res) ? "failed" : "completed",
               res->error < 0 ? strerror(-res->error) : NULL);
@@ -359,7 +434,7 @@ void adhoc_request_abort(struct adhoc_request *req, const char *why)
         request_free(req);
 }
 
-static void run_action(struct ctx *c, struct session *s)
+static void run_action(struct ctx *c, struct session *s, bool keep_open)
 {
         struct adhoc_request *req;
         struct agent *a = c->a;
@@ -378,17 +453,10 @@ static void run_action(struct ctx *c, struct session *s)
         req->policy = agent_policy_ref(a->policy);
         req->command = c->cmd;
         req->started = c->start;
-        req->call = (struct action_call){
-                .event = a->event,
-                .node = s->node,
-                .requester = s->owner,
-                .requester_bare = s->owner_bare,
-                .lang = s->lang,
-                .values = &s->values,
-                .cfg = c->cmd->action_cfg,
-                .complete = on_action_complete,
-                .engine_data = req,
-        };
+        req->keep_open = keep_open;
+        req->call = call_for(a, c->cmd, s);
+        req->call.complete = on_action_complete;
+        req->call.engine_data = req;
         s->busy = req;
         s->stage = SESSION_STAGE_RUNNING;
         req->next = a->requests;
@@ -414,8 +482,9 @@ static void run_action(struct ctx *c, struct session *s)
 }
 
 /* The form stage was submitted: validate, then confirm or run. */
-static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *x)
+static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *x, unsigned bit)
 {
+        const struct form *f = stage_form(c, s, false);
         _cleanup_(form_values_done) struct form_values submitted = {0}, clean = {0};
         _cleanup_free_ char *var = NULL, *err = NULL;
         enum form_submit_type type = FORM_SUBMIT;
@@ -429,8 +498,10 @@ static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *
                 session_done(c->a, s);
                 return;
         }
+        if (r >= 0 && !f)
+                r = -ENOMEM;
         if (r >= 0)
-                r = form_validate(c->cmd->form, &submitted, &clean, &var, &err);
+                r = form_validate(f, &submitted, &clean, &var, &err);
         if (r < 0) {
                 audit(c, "form", "rejected", var ? var : "malformed form");
                 send_form_stage(c, s, &submitted, err ? err : "The form could not be read.");
@@ -443,7 +514,7 @@ static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *
                 send_confirm_stage(c, s, NULL);
                 return;
         }
-        run_action(c, s);
+        run_action(c, s, c->cmd->action->live && bit == SESSION_ACTION_NEXT);
 }
 
 static void handle_confirm_submit(struct ctx *c, struct session *s, xmpp_stanza_t *x)
@@ -477,7 +548,7 @@ static void handle_confirm_submit(struct ctx *c, struct session *s, xmpp_stanza_
                 session_done(c->a, s);
                 return;
         }
-        run_action(c, s);
+        run_action(c, s, false);
 }
 
 static void start_session(struct ctx *c, int action, const char *lang)
@@ -505,12 +576,12 @@ static void start_session(struct ctx *c, int action, const char *lang)
                 return;
         }
         agent_schedule_expiry(c->a);
-        if (c->cmd->form)
+        if (command_has_form(c->cmd))
                 send_form_stage(c, s, NULL, NULL);
         else if (!i18n_is_empty(&c->cmd->confirm))
                 send_confirm_stage(c, s, NULL);
         else
-                run_action(c, s);
+                run_action(c, s, false);
 }
 
 /* The action must be one offered in the last <actions/>; execute means the default. */
@@ -574,7 +645,7 @@ static void continue_session(struct ctx *c, struct session *s, int action, xmpp_
         }
         switch (s->stage) {
         case SESSION_STAGE_FORM:
-                handle_form_submit(c, s, x);
+                handle_form_submit(c, s, x, bit);
                 return;
         case SESSION_STAGE_CONFIRM:
                 handle_confirm_submit(c, s, x);

@@ -21,6 +21,7 @@ struct adhoc_request {
         struct action_call call;
         struct action_result *early_result; /* completed while start() was still running */
         bool starting;
+        bool keep_open; /* a live command's "next": show the form again afterwards */
         usec_t started;
 };
 

@@ -226,6 +226,25 @@ static void send_presence(struct agent *a, const char *type, const char *to)
         xconn_send_consume(a->xc, p);
 }
 
+void agent_send_message(void *agent, const char *to, const char *lang, const char *body)
+{
+        struct agent *a = agent;
+        xmpp_stanza_t *m;
+
+        if (!xconn_is_online(a->xc))
+                return;
+        m = xmpp_message_new(xconn_ctx(a->xc), "chat", to, NULL);
+        if (!m)
+                return;
+        if (lang)
+                xmpp_stanza_set_attribute(m, "xml:lang", lang);
+        if (xmpp_message_set_body(m, body) != XMPP_EOK)
+                log_warning("Could not build a message to %s", to);
+        else
+                xconn_send(a->xc, m);
+        xmpp_stanza_release(m);
+}
+
 static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
 {
         struct agent *a = userdata;

@@ -52,5 +52,7 @@ struct policy *agent_policy_unref(struct policy *p);
 char *const *agent_groups(struct agent *a, const char *bare);
 /* Token bucket per bare JID; false when the requester is over rate_per_minute. */
 bool agent_rate_allow(struct agent *a, const char *bare, usec_t now);
+/* Sends a chat message from the agent (the action_call.send_message hook). */
+void agent_send_message(void *agent, const char *to, const char *lang, const char *body);
 /* Arms the session expiry timer for the earliest expiry. */
 void agent_schedule_expiry(struct agent *a);

@@ -16,6 +16,8 @@
 #define FORM_MAX_FIELDS     64
 #define FORM_MAX_VALUES     256
 #define FORM_MAX_VALUE_SIZE 16384
+#define FORM_MAX_VAR_SIZE   256  /* bytes in a submitted var */
+#define FORM_MAX_LINES      1024 /* lines in one text-multi field, after splitting */
 
 enum form_field_type {
         FORM_FIELD_BOOLEAN,
@@ -92,6 +94,19 @@ int form_from_ynode(const struct ynode *n, struct form **ret, struct diags *d);
 struct form *form_free(struct form *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct form *, form_free)
 const struct form_field *form_find_field(const struct form *f, const char *var);
+/* Compiles regex (POSIX extended) into f->validate and sets has_regex; -EINVAL if it does not
+ * compile. Definitions must compile without REG_NOSUB: whole-value matching needs offsets. */
+int form_field_set_regex(struct form_field *f, const char *regex);
+
+/* XEP-0122 datatypes, usable by the policy loader to check ranges and defaults. */
+/* Lexical check of value against dt (XML Schema lexical space; no range, no regex). */
+bool form_datatype_check(enum form_datatype dt, const char *value) _pure_;
+/* True for datatypes with an order (numbers, dates, times), to which a <range> applies. */
+bool form_datatype_is_ordered(enum form_datatype dt) _pure_;
+/* Compares two lexically valid values of an ordered datatype; integers and decimals exactly,
+ * whatever their length. Sets *ret to <0, 0 or >0; -EINVAL for invalid values or an unordered
+ * datatype, -EDOM when the values are not comparable (NaN). */
+int form_datatype_compare(enum form_datatype dt, const char *a, const char *b, int *ret);
 
 /* Submitted or validated values: var -> list of values. */
 struct form_value {
@@ -156,11 +171,15 @@ struct form_result {
 struct form_result *form_result_new(void);
 struct form_result *form_result_free(struct form_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct form_result *, form_result_free)
+/* Sets (replacing) the title; NULL removes it. */
+int form_result_set_title(struct form_result *r, const char *title);
+/* var may be NULL only for fixed fields; values may be NULL (no values). */
 int form_result_add_field(struct form_result *r, const char *var, const char *label,
                           enum form_field_type type, char *const *values);
 int form_result_add_column(struct form_result *r, const char *var, const char *label);
 /* Adds a row; values has n_columns entries (NULL entries become empty values). */
 int form_result_add_row(struct form_result *r, const char *const *values);
+/* True without fields and rows (columns alone do not count). */
 bool form_result_is_empty(const struct form_result *r) _pure_;
 /* Builds <x type='result'>; NULL if r is empty (clients treat any form as something to fill). */
 xmpp_stanza_t *form_result_build(xmpp_ctx_t *ctx, const struct form_result *r);

@@ -17,6 +17,9 @@ void jid_done(struct jid *j);
 bool jid_is_valid(const char *s) _pure_;
 /* Newly allocated bare JID ("local@domain" or "domain"), domain lower-cased; NULL on error. */
 char *jid_bare(const char *s);
+/* Newly allocated full JID in normal form (domain lower-cased, trailing dot stripped); NULL on
+ * error. */
+char *jid_normalize(const char *s);
 /* Newly allocated domain part; NULL on error. */
 char *jid_domain(const char *s);
 /* True when bare JIDs a and b are equal (local and domain case-insensitively). */

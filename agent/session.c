@@ -139,6 +139,7 @@ struct session *session_free(struct session *s)
         free(s->node);
         free(s->lang);
         form_values_done(&s->values);
+        form_free(s->form);
         free(s);
         return NULL;
 }

@@ -34,6 +34,7 @@ struct session {
         unsigned offered; /* SESSION_ACTION_* */
         unsigned execute; /* the default action (one SESSION_ACTION_* bit) */
         struct form_values values; /* validated values of the form stage */
+        struct form *form;         /* a form built for this session (build_form), or NULL */
         usec_t created, last_used;
         void *busy; /* owned by the engine: the in-flight request, if any */
 };

@@ -19,6 +19,8 @@ struct template_vars {
         const char *lang;
 };
 
+/* Whether name is one of the built-in variables (from, from_bare, node, lang). */
+bool template_var_is_builtin(const char *name) _pure_;
 /* Checks syntax and that every referenced var is declared in form (or built-in). */
 int template_check(const char *tpl, const struct form *form, bool allow_multi,
                    const struct ynode *where, struct diags *d);

@@ -32,17 +32,21 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct ynode *, ynode_free)
 
 /* Map lookup; NULL when absent or when map is not a map. */
 const struct ynode *ynode_get(const struct ynode *map, const char *key);
-/* True for an absent node or a plain null scalar. */
+/* True for an absent node or a plain null scalar ("", "~", "null", "Null", "NULL"). */
 bool ynode_is_null(const struct ynode *n);
 
-/* Typed accessors. Each reports "expected a ..." with the node's position and returns -EINVAL. */
+/* Typed accessors. Each reports "expected a ..." with the node's position and returns -EINVAL.
+ * A null scalar is not a string, number or duration. ynode_bool() takes only unquoted
+ * true/false/yes/no/on/off (any case): a quoted "yes" is a string. */
 int ynode_expect(const struct ynode *n, enum ynode_type type, struct diags *d);
 int ynode_string(const struct ynode *n, char **ret, struct diags *d);
 int ynode_bool(const struct ynode *n, bool *ret, struct diags *d);
 int ynode_uint(const struct ynode *n, uint64_t min, uint64_t max, uint64_t *ret, struct diags *d);
+/* Signed variant: an optional '-' or '+' then digits, within [min, max]. */
+int ynode_int(const struct ynode *n, int64_t min, int64_t max, int64_t *ret, struct diags *d);
 int ynode_duration(const struct ynode *n, usec_t *ret, struct diags *d);
 int ynode_size(const struct ynode *n, uint64_t *ret, struct diags *d);
-/* A scalar or a sequence of scalars, as a strv. */
+/* A scalar or a sequence of scalars, as a strv (never NULL on success; null gives an empty one). */
 int ynode_strv(const struct ynode *n, char ***ret, struct diags *d);
 /* Reports every key of map not in the NULL-terminated list allowed ("unknown key 'x'"). */
 int ynode_check_keys(const struct ynode *map, const char *const *allowed, struct diags *d);

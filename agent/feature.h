@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "diag.h"
+#include "i18n.h"
+#include "ynode.h"
+
+struct access;
+
+/*
+ * Built-in features configured by a top-level YAML key (presence, ...). A feature parses its
+ * section when the policy loads, is started once the agent exists and talks to XMPP only
+ * through the host below, which the agent provides.
+ */
+
+struct feature_host {
+        sd_event *event;
+        void *agent;
+        /* Publishes the agent's presence: show is NULL (available), "away", "xa", "dnd" or
+         * "chat"; status holds one text per language (may be NULL or empty). */
+        void (*publish_presence)(void *agent, const char *show, const struct i18n *status);
+        /* Sends a message (type "headline", "chat" or "normal") to a JID; a headline to a bare
+         * JID reaches each of its online resources. */
+        void (*send_message)(void *agent, const char *to, const char *type, const char *lang,
+                             const char *body);
+        /* The bare JIDs of the roster that an access spec admits (jids listed explicitly are
+         * included as they are). Returns a strv the caller frees. */
+        int (*resolve_access)(void *agent, const struct access *a, char ***ret);
+        bool (*is_online)(void *agent);
+};
+
+struct feature_ops {
+        const char *key; /* top-level YAML key */
+        int (*parse)(const struct ynode *n, void **ret_cfg, struct diags *d);
+        void (*free_cfg)(void *cfg);
+        /* Starts with a configuration (which stays valid until stop()). */
+        int (*start)(const struct feature_host *host, const void *cfg, void **ret_state);
+        void (*stop)(void *state);
+        /* The agent (re)connected: re-publish whatever the feature publishes. */
+        void (*online)(void *state);
+};
+
+/* The registry of built-in features, defined in plugins/plugins.c. */
+const struct feature_ops *feature_ops_lookup(const char *key);
+extern const struct feature_ops *const builtin_features[];

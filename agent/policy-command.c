@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Commands:
+ *
+ *   commands:
+ *     - node: restart-web
+ *       name: {en: Restart the web server, fr: Redémarrer le serveur web}
+ *       allow: admins
+ *       form: {fields: [{var: why, required: true}]}
+ *       confirm: "Restart now ({why})?"
+ *       reply: "Restarted."          # exactly one action key
+ */
+#include <stdio.h>
+
+#include "policy-internal.h"
+#include "template.h"
+
+static const char *const command_keys[] = {"node", "name", "allow", "deny", "form", "confirm"};
+
+void command_done(struct command *c)
+{
+        free(c->node);
+        i18n_done(&c->name);
+        access_done(&c->allow);
+        access_done(&c->deny);
+        form_free(c->form);
+        i18n_done(&c->confirm);
+        if (c->action && c->action->free_cfg && c->action_cfg)
+                c->action->free_cfg(c->action_cfg);
+        *c = (struct command){0};
+}
+
+bool command_node_is_valid(const char *node)
+{
+        size_t n = 0;
+
+        if (isempty(node) || node[0] == '/')
+                return false;
+        for (const char *p = node; *p; p++, n++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-",
+                            *p))
+                        return false;
+        return n <= 200;
+}
+
+/* The command keys and every action key, for ynode_check_keys(). */
+static const char **command_allowed_keys(void)
+{
+        size_t n_fixed = ELEMENTSOF(command_keys), n = 0;
+        const char **keys;
+
+        while (builtin_actions[n])
+                n++;
+        keys = calloc(n_fixed + n + 1, sizeof(char *));
+        if (!keys)
+                return NULL;
+        for (size_t i = 0; i < n_fixed; i++)
+                keys[i] = command_keys[i];
+        for (size_t i = 0; i < n; i++)
+                keys[n_fixed + i] = builtin_actions[i]->key;
+        return keys;
+}
+
+static char *action_keys_list(void)
+{
+        char *s = strdup(""), *t;
+
+        for (size_t i = 0; s && builtin_actions[i]; i++) {
+                if (asprintf(&t, "%s%s%s", s, i > 0 ? ", " : "", builtin_actions[i]->key) < 0)
+                        t = NULL;
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
+static const char *command_name(const struct command *c)
+{
+        return c->node ? c->node : "?";
+}
+
+static int find_command(const struct policy *p, const char *node)
+{
+        for (size_t i = 0; i < p->n_commands; i++)
+                if (streq(p->commands[i].node, node))
+                        return (int)i;
+        return -1;
+}
+
+static int parse_node(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+{
+        const struct ynode *n = ynode_get(cmd, "node");
+        int first;
+
+        if (!n)
+                return ynode_error(cmd, ctx->d, "command needs a 'node'");
+        if (ynode_string(n, &c->node, ctx->d) < 0)
+                return -EINVAL;
+        if (!command_node_is_valid(c->node))
+                return ynode_error(n, ctx->d,
+                                   "invalid command node '%s' (1-200 letters, digits, '/', '_', "
+                                   "'.', '-', not starting with '/')",
+                                   c->node);
+        first = find_command(ctx->p, c->node);
+        if (first >= 0) {
+                _cleanup_free_ char *at = policy_where(ctx->command_where[first]);
+                if (!at)
+                        return -ENOMEM;
+                return ynode_error(n, ctx->d, "duplicate node '%s' (first defined at %s)",
+                                   c->node, at);
+        }
+        return 0;
+}
+
+static int parse_name(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+{
+        const struct ynode *n = ynode_get(cmd, "name");
+
+        if (!n)
+                return ynode_error(cmd, ctx->d, "command '%s' needs a 'name'", command_name(c));
+        return i18n_from_ynode(n, &c->name, ctx->d);
+}
+
+static int parse_access_rules(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+{
+        const struct ynode *allow = ynode_get(cmd, "allow"), *deny = ynode_get(cmd, "deny");
+        int r = 0;
+
+        if (deny)
+                r = policy_parse_allow(ctx, deny, &c->deny);
+        if (!allow)
+                return policy_merge_error(
+                        r, ynode_warning(cmd, ctx->d,
+                                         "command '%s': no allow: nobody can run this command",
+                                         command_name(c)));
+        r = policy_merge_error(r, policy_parse_allow(ctx, allow, &c->allow));
+        c->has_allow = r >= 0;
+        return r;
+}
+
+static int parse_confirm(struct policy_ctx *ctx, const struct ynode *n, struct command *c)
+{
+        int r;
+
+        r = i18n_from_ynode(n, &c->confirm, ctx->d);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->confirm.n; i++) {
+                const struct i18n_entry *e = &c->confirm.v[i];
+                /* Point at the text itself when it has its own node. */
+                const struct ynode *where = e->lang ? ynode_get(n, e->lang) : n;
+
+                r = policy_merge_error(r, template_check(e->text, c->form, false,
+                                                         where ? where : n, ctx->d));
+        }
+        return r;
+}
+
+static int parse_action(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+{
+        const struct action_ops *ops = NULL, *o;
+        const struct ynode *value = NULL;
+        _cleanup_free_ char *list = NULL;
+
+        for (size_t i = 0; i < cmd->n; i++) {
+                o = action_ops_lookup(cmd->keys[i]->scalar);
+                if (!o)
+                        continue;
+                if (ops)
+                        return ynode_error(cmd->keys[i], ctx->d,
+                                           "command '%s' has more than one action ('%s' and '%s')",
+                                           command_name(c), ops->key, o->key);
+                ops = o;
+                value = cmd->items[i];
+        }
+        if (ops) {
+                int r = ops->parse(value, c->form, &c->action_cfg, ctx->d);
+                if (r < 0)
+                        return r;
+                c->action = ops;
+                return 0;
+        }
+        list = action_keys_list();
+        if (!list)
+                return -ENOMEM;
+        return ynode_error(cmd, ctx->d, "command '%s' has no action (one of: %s)", command_name(c),
+                           list);
+}
+
+/* The form comes first: confirm and the action's templates are checked against it. */
+static int parse_form_and_action(struct policy_ctx *ctx, const struct ynode *cmd,
+                                 struct command *c)
+{
+        const struct ynode *n = ynode_get(cmd, "form");
+        int r;
+
+        /* Without its form, every template reference would be reported as undeclared. */
+        if (n && form_from_ynode(n, &c->form, ctx->d) < 0)
+                return -EINVAL;
+        n = ynode_get(cmd, "confirm");
+        r = n ? parse_confirm(ctx, n, c) : 0;
+        return policy_merge_error(r, parse_action(ctx, cmd, c));
+}
+
+static int add_command(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+{
+        struct policy *p = ctx->p;
+        const struct ynode **where;
+        struct command *slot;
+
+        where = reallocarray(ctx->command_where, p->n_commands + 1, sizeof(*where));
+        if (!where)
+                return -ENOMEM;
+        ctx->command_where = where;
+        slot = array_grow((void **)&p->commands, &p->n_commands, sizeof(*slot));
+        if (!slot)
+                return -ENOMEM;
+        c->line = cmd->line;
+        c->col = cmd->col;
+        *slot = *c;
+        *c = (struct command){0};
+        where[p->n_commands - 1] = ynode_get(cmd, "node");
+        return 0;
+}
+
+static int parse_command(struct policy_ctx *ctx, const struct ynode *cmd, const char **keys)
+{
+        struct command c = {0};
+        int r;
+
+        if (ynode_expect(cmd, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(cmd, keys, ctx->d);
+        r = policy_merge_error(r, parse_node(ctx, cmd, &c));
+        r = policy_merge_error(r, parse_name(ctx, cmd, &c));
+        r = policy_merge_error(r, parse_access_rules(ctx, cmd, &c));
+        r = policy_merge_error(r, parse_form_and_action(ctx, cmd, &c));
+        if (r >= 0)
+                r = add_command(ctx, cmd, &c);
+        command_done(&c);
+        return r;
+}
+
+int policy_parse_commands(struct policy_ctx *ctx, const struct ynode *n)
+{
+        _cleanup_free_ const char **keys = NULL;
+        int r = 0;
+
+        if (ynode_expect(n, YNODE_SEQ, ctx->d) < 0)
+                return -EINVAL;
+        keys = command_allowed_keys();
+        if (!keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++)
+                r = policy_merge_error(r, parse_command(ctx, n->items[i], keys));
+        return r;
+}

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The policy: account, sessions, subscriptions, access lists and commands, built from already
+ * parsed YAML documents (pure), and the decisions made from it. Reading files is in
+ * policy-load.c, access lists in policy-access.c, commands in policy-command.c.
+ */
+#include "jid.h"
+#include "policy-internal.h"
+
+static const char *const main_keys[] = {"account",  "include",  "access",  "sessions",
+                                        "subscriptions", "commands", "presence", "plugins",
+                                        NULL};
+static const char *const included_keys[] = {"access", "commands", NULL};
+static const char *const account_keys[] = {"jid",  "password", "password_file", "host",
+                                           "port", "tls",      "ca_file",       "priority",
+                                           NULL};
+static const char *const sessions_keys[] = {"idle_timeout", "max_per_requester", "max_total",
+                                            "rate_per_minute", NULL};
+static const char *const subscriptions_keys[] = {"accept", NULL};
+
+static struct policy *policy_new(void)
+{
+        struct policy *p = zalloc(sizeof(*p));
+
+        if (!p)
+                return NULL;
+        p->account.tls = TLS_REQUIRED;
+        p->sessions = (struct sessions_config){
+                .idle_timeout = 10 * 60 * USEC_PER_SEC,
+                .max_per_requester = 5,
+                .max_total = 200,
+                .rate_per_minute = 60,
+        };
+        return p;
+}
+
+static void erase_free(char *s)
+{
+        if (s)
+                explicit_bzero(s, strlen(s));
+        free(s);
+}
+
+struct policy *policy_free(struct policy *p)
+{
+        if (!p)
+                return NULL;
+        free(p->file);
+        free(p->account.jid);
+        erase_free(p->account.password);
+        free(p->account.password_file);
+        free(p->account.host);
+        free(p->account.ca_file);
+        strv_free(p->remote_domains);
+        strv_free(p->subscriptions_accept);
+        for (size_t i = 0; i < p->n_access_lists; i++) {
+                free(p->access_lists[i].name);
+                access_done(&p->access_lists[i].access);
+        }
+        free(p->access_lists);
+        for (size_t i = 0; i < p->n_commands; i++)
+                command_done(&p->commands[i]);
+        free(p->commands);
+        free(p);
+        return NULL;
+}
+
+void policy_ctx_done(struct policy_ctx *ctx)
+{
+        free(ctx->access_where);
+        free(ctx->command_where);
+        ctx->access_where = NULL;
+        ctx->command_where = NULL;
+}
+
+static int parse_tls(struct policy_ctx *ctx, const struct ynode *n, enum tls_mode *ret)
+{
+        static const char *const names[] = {
+                [TLS_REQUIRED] = "required",
+                [TLS_DIRECT] = "direct",
+                [TLS_TRUST_SELF_SIGNED] = "trust-self-signed",
+                [TLS_PLAINTEXT] = "plaintext",
+        };
+        _cleanup_free_ char *s = NULL;
+
+        if (ynode_string(n, &s, ctx->d) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                if (!streq(s, names[i]))
+                        continue;
+                *ret = (enum tls_mode)i;
+                if (*ret == TLS_PLAINTEXT)
+                        return ynode_warning(n, ctx->d, "TLS disabled: for tests only");
+                return 0;
+        }
+        return ynode_error(n, ctx->d,
+                           "invalid tls '%s' (one of: required, direct, trust-self-signed, "
+                           "plaintext)",
+                           s);
+}
+
+static int parse_jid(struct policy_ctx *ctx, const struct ynode *account)
+{
+        const struct ynode *n = ynode_get(account, "jid");
+        struct account *a = &ctx->p->account;
+
+        if (!n)
+                return ynode_error(account, ctx->d, "account needs a 'jid'");
+        if (ynode_string(n, &a->jid, ctx->d) < 0)
+                return -EINVAL;
+        if (!jid_is_valid(a->jid))
+                return ynode_error(n, ctx->d, "invalid account jid '%s'", a->jid);
+        return 0;
+}
+
+static int parse_password(struct policy_ctx *ctx, const struct ynode *account)
+{
+        const struct ynode *pw = ynode_get(account, "password");
+        const struct ynode *pf = ynode_get(account, "password_file");
+        struct account *a = &ctx->p->account;
+
+        if (pw && pf)
+                return ynode_error(pf, ctx->d,
+                                   "give either password or password_file in account, not both");
+        if (!pw && !pf)
+                return ynode_error(account, ctx->d, "account needs a password_file (or password)");
+        if (pf)
+                return ynode_string(pf, &a->password_file, ctx->d);
+        if (ynode_string(pw, &a->password, ctx->d) < 0)
+                return -EINVAL;
+        return ynode_warning(pw, ctx->d, "password given inline; prefer password_file");
+}
+
+static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
+{
+        struct account *a = &ctx->p->account;
+        const struct ynode *n;
+        uint64_t port;
+        int64_t prio;
+        int r = 0;
+
+        n = ynode_get(account, "host");
+        if (n)
+                r = policy_merge_error(r, ynode_string(n, &a->host, ctx->d));
+        n = ynode_get(account, "port");
+        if (n && ynode_uint(n, 1, 65535, &port, ctx->d) >= 0)
+                a->port = (uint16_t)port;
+        else if (n)
+                r = -EINVAL;
+        n = ynode_get(account, "tls");
+        if (n)
+                r = policy_merge_error(r, parse_tls(ctx, n, &a->tls));
+        n = ynode_get(account, "ca_file");
+        if (n)
+                r = policy_merge_error(r, ynode_string(n, &a->ca_file, ctx->d));
+        n = ynode_get(account, "priority");
+        if (n && ynode_int(n, -128, 127, &prio, ctx->d) >= 0)
+                a->priority = (int)prio;
+        else if (n)
+                r = -EINVAL;
+        return r;
+}
+
+static int parse_account(struct policy_ctx *ctx, const struct ynode *root)
+{
+        const struct ynode *n = ynode_get(root, "account");
+        int r;
+
+        if (!n)
+                return ynode_error(root, ctx->d, "missing 'account' section");
+        if (ynode_expect(n, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, account_keys, ctx->d);
+        r = policy_merge_error(r, parse_jid(ctx, n));
+        r = policy_merge_error(r, parse_password(ctx, n));
+        return policy_merge_error(r, parse_connection(ctx, n));
+}
+
+static int parse_unsigned(struct policy_ctx *ctx, const struct ynode *map, const char *key,
+                          uint64_t max, unsigned *ret)
+{
+        const struct ynode *n = ynode_get(map, key);
+        uint64_t v;
+
+        if (!n)
+                return 0;
+        if (ynode_uint(n, 1, max, &v, ctx->d) < 0)
+                return -EINVAL;
+        *ret = (unsigned)v;
+        return 0;
+}
+
+static int parse_sessions(struct policy_ctx *ctx, const struct ynode *n)
+{
+        struct sessions_config *s = &ctx->p->sessions;
+        const struct ynode *v;
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, sessions_keys, ctx->d);
+        v = ynode_get(n, "idle_timeout");
+        if (v) {
+                usec_t t;
+                if (ynode_duration(v, &t, ctx->d) < 0)
+                        r = policy_merge_error(r, -EINVAL);
+                else if (t == 0)
+                        r = policy_merge_error(r, ynode_error(v, ctx->d,
+                                                              "idle_timeout must be greater "
+                                                              "than zero"));
+                else
+                        s->idle_timeout = t;
+        }
+        r = policy_merge_error(r, parse_unsigned(ctx, n, "max_per_requester", 10000,
+                                                 &s->max_per_requester));
+        r = policy_merge_error(r, parse_unsigned(ctx, n, "max_total", 1000000, &s->max_total));
+        return policy_merge_error(r, parse_unsigned(ctx, n, "rate_per_minute", 1000000,
+                                                    &s->rate_per_minute));
+}
+
+static int parse_subscriptions(struct policy_ctx *ctx, const struct ynode *n)
+{
+        const struct ynode *v;
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, subscriptions_keys, ctx->d);
+        v = ynode_get(n, "accept");
+        if (v)
+                r = policy_merge_error(r, policy_parse_patterns(ctx, v,
+                                                                &ctx->p->subscriptions_accept));
+        return r;
+}
+
+/* Included files are read by policy_load(); here their list is only checked. */
+static int check_include(struct policy_ctx *ctx, const struct ynode *n)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        return ynode_strv(n, &l, ctx->d);
+}
+
+static bool key_is_main_only(const char *key)
+{
+        return strv_contains((char **)main_keys, key) && !strv_contains((char **)included_keys, key);
+}
+
+static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool main_file)
+{
+        int r;
+
+        if (ynode_expect(doc, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(doc, main_keys, ctx->d);
+        for (size_t i = 0; i < doc->n; i++) {
+                const struct ynode *k = doc->keys[i];
+
+                if (!main_file && key_is_main_only(k->scalar))
+                        r = policy_merge_error(
+                                r, ynode_error(k, ctx->d,
+                                               "'%s' may only appear in the main file; included "
+                                               "files may contain access and commands",
+                                               k->scalar));
+                else if (main_file && (streq(k->scalar, "presence") || streq(k->scalar, "plugins")))
+                        r = policy_merge_error(
+                                r, ynode_warning(k, ctx->d, "'%s' is not supported yet; ignored",
+                                                 k->scalar));
+        }
+        return r;
+}
+
+static int parse_main(struct policy_ctx *ctx, const struct ynode *root)
+{
+        const struct ynode *n;
+        int r;
+
+        r = parse_account(ctx, root);
+        n = ynode_get(root, "include");
+        if (n)
+                r = policy_merge_error(r, check_include(ctx, n));
+        n = ynode_get(root, "sessions");
+        if (n)
+                r = policy_merge_error(r, parse_sessions(ctx, n));
+        return r;
+}
+
+static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, size_t n_docs)
+{
+        const struct ynode *n;
+        int r = 0;
+
+        for (size_t i = 0; i < n_docs; i++)
+                r = policy_merge_error(r, check_top_keys(ctx, docs[i], i == 0));
+        if (docs[0]->type != YNODE_MAP)
+                return r;
+        r = policy_merge_error(r, parse_main(ctx, docs[0]));
+        /* Every access list first: commands of any file may refer to those of any other. */
+        for (size_t i = 0; i < n_docs; i++)
+                if ((n = ynode_get(docs[i], "access")))
+                        r = policy_merge_error(r, policy_parse_access(ctx, n, i == 0));
+        n = ynode_get(docs[0], "subscriptions");
+        if (n)
+                r = policy_merge_error(r, parse_subscriptions(ctx, n));
+        for (size_t i = 0; i < n_docs; i++)
+                if ((n = ynode_get(docs[i], "commands")))
+                        r = policy_merge_error(r, policy_parse_commands(ctx, n));
+        return r;
+}
+
+int policy_from_ynodes(const struct ynode *const *docs, size_t n_docs, struct policy **ret,
+                       struct diags *d)
+{
+        _cleanup_(policy_freep) struct policy *p = NULL;
+        struct policy_ctx ctx = {.d = d};
+        size_t n_errors = d->n_errors;
+        int r;
+
+        if (n_docs == 0 || !docs[0])
+                return -EINVAL;
+        p = policy_new();
+        if (!p)
+                return -ENOMEM;
+        p->file = strdup(strempty(docs[0]->file));
+        if (!p->file)
+                return -ENOMEM;
+        ctx.p = p;
+        r = parse_docs(&ctx, docs, n_docs);
+        policy_ctx_done(&ctx);
+        if (r == -ENOMEM)
+                return r;
+        /* Any error reported on the way fails the whole policy, whatever the return paths. */
+        if (r < 0 || d->n_errors > n_errors)
+                return -EINVAL;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+const struct command *policy_find_command(const struct policy *p, const char *node)
+{
+        for (size_t i = 0; p && node && i < p->n_commands; i++)
+                if (streq(p->commands[i].node, node))
+                        return &p->commands[i];
+        return NULL;
+}
+
+bool policy_allows(const struct policy *p, const struct command *c, const struct requester *r)
+{
+        if (!p || !c || !r || isempty(r->bare) || !c->has_allow)
+                return false;
+        if (!jid_is_valid(r->bare) || !policy_domain_is_served(p, r->bare))
+                return false;
+        return access_matches(&c->allow, r) && !access_matches(&c->deny, r);
+}
+
+/* A pattern without '@' is a domain and accepts all its users. */
+static bool subscription_matches(const char *pattern, const char *bare)
+{
+        _cleanup_free_ char *dom = NULL, *want = NULL;
+
+        if (strchr(pattern, '@'))
+                return jid_match(pattern, bare);
+        dom = jid_domain(bare);
+        want = jid_domain(pattern);
+        return dom && want && streq(dom, want);
+}
+
+bool policy_accepts_subscription(const struct policy *p, const char *bare)
+{
+        if (!p || isempty(bare) || !jid_is_valid(bare) || !policy_domain_is_served(p, bare))
+                return false;
+        STRV_FOREACH (s, p->subscriptions_accept)
+                if (subscription_matches(*s, bare))
+                        return true;
+        return false;
+}

@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A strict YAML loader on top of libyaml's event API. Only the subset a configuration needs is
+ * accepted: maps with scalar keys, sequences and scalars. Anything that makes a document mean
+ * something other than what it looks like (anchors, aliases, tags, duplicate keys, several
+ * documents) is an error, reported with a 1-based FILE:LINE:COL.
+ */
+#include "ynode.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+#include <yaml.h>
+
+struct yparser {
+        yaml_parser_t parser;
+        const char *buf;
+        size_t len;
+        const char *file; /* the root's file_owned */
+        struct diags *d;
+        bool failed; /* a non-fatal error was reported: keep going, fail at the end */
+};
+
+static void yaml_event_deletep(yaml_event_t *e)
+{
+        yaml_event_delete(e);
+}
+#define _cleanup_event_ _cleanup_(yaml_event_deletep)
+
+static int yerror_at(struct yparser *p, yaml_mark_t mark, const char *fmt, ...) _printf_(3, 4);
+static int yerror_at(struct yparser *p, yaml_mark_t mark, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        p->failed = true;
+        return diags_add(p->d, DIAG_ERROR, p->file, (unsigned)mark.line + 1,
+                         (unsigned)mark.column + 1, "%s", msg);
+}
+
+/* Line and column (1-based, in characters) of a byte offset, for checks made outside libyaml. */
+static void offset_to_pos(const char *buf, size_t off, unsigned *ret_line, unsigned *ret_col)
+{
+        unsigned line = 1, col = 1;
+
+        for (size_t i = 0; i < off; i++) {
+                if (buf[i] == '\n') {
+                        line++;
+                        col = 1;
+                } else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+                        col++;
+                }
+        }
+        *ret_line = line;
+        *ret_col = col;
+}
+
+/* Decodes one UTF-8 sequence; returns its length or 0 if invalid (overlong, surrogate...). */
+static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *ret)
+{
+        size_t len;
+        uint32_t cp;
+
+        if (s[0] < 0x80) {
+                *ret = s[0];
+                return 1;
+        }
+        if ((s[0] & 0xe0) == 0xc0)
+                len = 2, cp = s[0] & 0x1f;
+        else if ((s[0] & 0xf0) == 0xe0)
+                len = 3, cp = s[0] & 0x0f;
+        else if ((s[0] & 0xf8) == 0xf0)
+                len = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        if (len > left)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                return 0;
+        *ret = cp;
+        return len;
+}
+
+/* The characters YAML 1.1 allows in a stream (libyaml's reader applies the same rule). */
+static bool yaml_char_is_allowed(uint32_t c)
+{
+        return c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
+               (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+               (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* Checked before libyaml sees the input, whose reader errors carry an offset but no mark. */
+static int check_encoding(struct yparser *p)
+{
+        const unsigned char *s = (const unsigned char *)p->buf;
+        unsigned line, col;
+        size_t i = 0;
+
+        while (i < p->len) {
+                uint32_t c;
+                size_t k = utf8_decode(s + i, p->len - i, &c);
+
+                if (k == 0) {
+                        offset_to_pos(p->buf, i, &line, &col);
+                        return diags_add(p->d, DIAG_ERROR, p->file, line, col,
+                                         "invalid UTF-8 byte 0x%02x", s[i]);
+                }
+                if (!yaml_char_is_allowed(c) && !(i == 0 && c == 0xfeff)) {
+                        offset_to_pos(p->buf, i, &line, &col);
+                        return diags_add(p->d, DIAG_ERROR, p->file, line, col,
+                                         c == 0 ? "NUL byte not allowed"
+                                                : "control character U+%04X not allowed",
+                                         (unsigned)c);
+                }
+                i += k;
+        }
+        return 0;
+}
+
+static int report_yaml_error(struct yparser *p)
+{
+        const yaml_parser_t *y = &p->parser;
+        unsigned line, col;
+
+        switch (y->error) {
+        case YAML_MEMORY_ERROR:
+                return -ENOMEM;
+        case YAML_READER_ERROR:
+                offset_to_pos(p->buf, y->problem_offset < p->len ? y->problem_offset : p->len,
+                              &line, &col);
+                p->failed = true;
+                return diags_add(p->d, DIAG_ERROR, p->file, line, col, "%s",
+                                 strempty(y->problem));
+        case YAML_NO_ERROR:
+        case YAML_SCANNER_ERROR:
+        case YAML_PARSER_ERROR:
+        case YAML_COMPOSER_ERROR:
+        case YAML_WRITER_ERROR:
+        case YAML_EMITTER_ERROR:
+                break;
+        }
+        if (y->context)
+                return yerror_at(p, y->problem_mark, "%s (%s at line %zu, column %zu)",
+                                 strempty(y->problem), y->context, y->context_mark.line + 1,
+                                 y->context_mark.column + 1);
+        return yerror_at(p, y->problem_mark, "%s", y->problem ? y->problem : "YAML syntax error");
+}
+
+static int next_event(struct yparser *p, yaml_event_t *e)
+{
+        if (!yaml_parser_parse(&p->parser, e))
+                return report_yaml_error(p);
+        return 0;
+}
+
+static struct ynode *ynode_new(struct yparser *p, enum ynode_type type, yaml_mark_t mark)
+{
+        struct ynode *n = zalloc(sizeof(*n));
+
+        if (!n)
+                return NULL;
+        n->type = type;
+        n->file = p->file;
+        n->line = (unsigned)mark.line + 1;
+        n->col = (unsigned)mark.column + 1;
+        return n;
+}
+
+struct ynode *ynode_free(struct ynode *n)
+{
+        if (!n)
+                return NULL;
+        for (size_t i = 0; i < n->n; i++) {
+                ynode_free(n->items[i]);
+                if (n->keys)
+                        ynode_free(n->keys[i]);
+        }
+        free(n->items);
+        free(n->keys);
+        free(n->scalar);
+        free(n->file_owned);
+        free(n);
+        return NULL;
+}
+
+/* Anchors, aliases and tags change what a document means far from where it is read. */
+static void check_node_props(struct yparser *p, const yaml_event_t *e, const yaml_char_t *anchor,
+                             const yaml_char_t *tag)
+{
+        if (anchor)
+                (void)yerror_at(p, e->start_mark, "anchors are not supported ('&%s')",
+                                (const char *)anchor);
+        if (tag)
+                (void)yerror_at(p, e->start_mark, "tags are not supported ('%s')",
+                                (const char *)tag);
+}
+
+static int parse_scalar(struct yparser *p, const yaml_event_t *e, struct ynode **ret)
+{
+        struct ynode *n;
+
+        check_node_props(p, e, e->data.scalar.anchor, e->data.scalar.tag);
+        /* Escapes in double-quoted scalars can produce a NUL that C strings cannot carry. */
+        if (memchr(e->data.scalar.value, 0, e->data.scalar.length))
+                return yerror_at(p, e->start_mark, "NUL character in scalar not allowed");
+        n = ynode_new(p, YNODE_SCALAR, e->start_mark);
+        if (!n)
+                return -ENOMEM;
+        n->scalar = strndup((const char *)e->data.scalar.value, e->data.scalar.length);
+        if (!n->scalar) {
+                free(n);
+                return -ENOMEM;
+        }
+        n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        *ret = n;
+        return 0;
+}
+
+static int parse_node(struct yparser *p, const yaml_event_t *e, unsigned depth,
+                      struct ynode **ret);
+
+static int append_child(struct ynode *parent, struct ynode *key, struct ynode *child)
+{
+        size_t n = parent->n;
+        struct ynode **items, **keys;
+
+        items = reallocarray(parent->items, n + 1, sizeof(*items));
+        if (!items)
+                return -ENOMEM;
+        parent->items = items;
+        if (parent->type == YNODE_MAP) {
+                keys = reallocarray(parent->keys, n + 1, sizeof(*keys));
+                if (!keys)
+                        return -ENOMEM;
+                parent->keys = keys;
+                keys[n] = key;
+        }
+        items[n] = child;
+        parent->n++;
+        return 0;
+}
+
+/* Reads one node and adds it to parent. Returns 1 at the end of the collection. */
+static int parse_child(struct yparser *p, struct ynode *parent, struct ynode *key,
+                       unsigned depth)
+{
+        _cleanup_event_ yaml_event_t e = {0};
+        _cleanup_(ynode_freep) struct ynode *child = NULL;
+        int r;
+
+        r = next_event(p, &e);
+        if (r < 0)
+                return r;
+        if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
+                return 1;
+        r = parse_node(p, &e, depth, &child);
+        if (r < 0)
+                return r;
+        r = append_child(parent, key, child);
+        if (r < 0)
+                return r;
+        child = NULL;
+        return 0;
+}
+
+static int parse_sequence(struct yparser *p, struct ynode *seq, unsigned depth)
+{
+        for (;;) {
+                int r = parse_child(p, seq, NULL, depth);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
+}
+
+static int key_cmp(const void *a, const void *b, void *userdata)
+{
+        struct ynode *const *keys = userdata;
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        int c = strcmp(keys[i]->scalar, keys[j]->scalar);
+
+        if (c != 0)
+                return c;
+        return i < j ? -1 : i > j;
+}
+
+/* Sorting keeps this O(n log n): a 1 MiB document may hold a very large map. */
+static int check_duplicate_keys(struct yparser *p, const struct ynode *map)
+{
+        _cleanup_free_ size_t *order = NULL, *first = NULL;
+
+        if (map->n < 2)
+                return 0;
+        order = calloc(map->n, sizeof(size_t));
+        first = calloc(map->n, sizeof(size_t));
+        if (!order || !first)
+                return -ENOMEM;
+        for (size_t i = 0; i < map->n; i++)
+                order[i] = first[i] = i;
+        qsort_r(order, map->n, sizeof(size_t), key_cmp, map->keys);
+        for (size_t i = 1; i < map->n; i++)
+                if (streq(map->keys[order[i]]->scalar, map->keys[order[i - 1]]->scalar))
+                        first[order[i]] = first[order[i - 1]];
+        for (size_t i = 0; i < map->n; i++) {
+                const struct ynode *k = map->keys[i], *f = map->keys[first[i]];
+                if (first[i] == i)
+                        continue;
+                p->failed = true;
+                if (diags_add(p->d, DIAG_ERROR, p->file, k->line, k->col,
+                              "duplicate key '%s' (first defined at line %u)", k->scalar,
+                              f->line) == -ENOMEM)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Reads a key; non-scalar keys are reported and dropped (their value too). Returns 1 at the end
+ * of the map, 2 after a dropped entry. */
+static int parse_key(struct yparser *p, unsigned depth, struct ynode **ret)
+{
+        _cleanup_event_ yaml_event_t e = {0};
+        _cleanup_(ynode_freep) struct ynode *key = NULL, *value = NULL;
+        _cleanup_event_ yaml_event_t v = {0};
+        int r;
+
+        r = next_event(p, &e);
+        if (r < 0)
+                return r;
+        if (e.type == YAML_MAPPING_END_EVENT)
+                return 1;
+        r = parse_node(p, &e, depth, &key);
+        if (r < 0)
+                return r;
+        if (key->type == YNODE_SCALAR) {
+                *ret = TAKE_PTR(key);
+                return 0;
+        }
+        (void)yerror_at(p, e.start_mark, "mapping keys must be scalars");
+        r = next_event(p, &v);
+        if (r < 0)
+                return r;
+        r = parse_node(p, &v, depth, &value);
+        return r < 0 ? r : 2;
+}
+
+static int parse_mapping(struct yparser *p, struct ynode *map, unsigned depth)
+{
+        for (;;) {
+                _cleanup_(ynode_freep) struct ynode *key = NULL;
+                int r;
+
+                r = parse_key(p, depth, &key);
+                if (r < 0)
+                        return r;
+                if (r == 1)
+                        break;
+                if (r == 2)
+                        continue;
+                r = parse_child(p, map, key, depth);
+                if (r < 0)
+                        return r;
+                key = NULL; /* owned by map now */
+        }
+        return check_duplicate_keys(p, map);
+}
+
+static int parse_collection(struct yparser *p, const yaml_event_t *e, unsigned depth,
+                            struct ynode **ret)
+{
+        _cleanup_(ynode_freep) struct ynode *n = NULL;
+        bool is_map = e->type == YAML_MAPPING_START_EVENT;
+        int r;
+
+        /* Fatal: stop reading at once so that pathological nesting costs nothing. */
+        if (depth >= YNODE_MAX_DEPTH)
+                return yerror_at(p, e->start_mark, "nesting deeper than %d levels",
+                                 YNODE_MAX_DEPTH);
+        if (is_map)
+                check_node_props(p, e, e->data.mapping_start.anchor, e->data.mapping_start.tag);
+        else
+                check_node_props(p, e, e->data.sequence_start.anchor,
+                                 e->data.sequence_start.tag);
+        n = ynode_new(p, is_map ? YNODE_MAP : YNODE_SEQ, e->start_mark);
+        if (!n)
+                return -ENOMEM;
+        r = is_map ? parse_mapping(p, n, depth + 1) : parse_sequence(p, n, depth + 1);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+static int parse_node(struct yparser *p, const yaml_event_t *e, unsigned depth,
+                      struct ynode **ret)
+{
+        struct ynode *n;
+
+        switch (e->type) {
+        case YAML_SCALAR_EVENT:
+                return parse_scalar(p, e, ret);
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+                return parse_collection(p, e, depth, ret);
+        case YAML_ALIAS_EVENT:
+                (void)yerror_at(p, e->start_mark, "aliases are not supported ('*%s')",
+                                (const char *)e->data.alias.anchor);
+                /* Stand in with a null so that the structure around it stays intact. */
+                n = ynode_new(p, YNODE_SCALAR, e->start_mark);
+                if (!n || !(n->scalar = strdup(""))) {
+                        free(n);
+                        return -ENOMEM;
+                }
+                n->plain = true;
+                *ret = n;
+                return 0;
+        case YAML_NO_EVENT:
+        case YAML_STREAM_START_EVENT:
+        case YAML_STREAM_END_EVENT:
+        case YAML_DOCUMENT_START_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+                break;
+        }
+        return yerror_at(p, e->start_mark, "unexpected YAML event");
+}
+
+static int expect_event(struct yparser *p, yaml_event_type_t type, yaml_event_t *e)
+{
+        int r = next_event(p, e);
+        if (r < 0)
+                return r;
+        if (e->type != type)
+                return yerror_at(p, e->start_mark, "unexpected YAML event");
+        return 0;
+}
+
+static int parse_document(struct yparser *p, const yaml_event_t *start, struct ynode **ret)
+{
+        _cleanup_event_ yaml_event_t e = {0}, end = {0};
+        int r;
+
+        if (start->data.document_start.tag_directives.start !=
+            start->data.document_start.tag_directives.end)
+                (void)yerror_at(p, start->start_mark, "%%TAG directives are not supported");
+        r = next_event(p, &e);
+        if (r < 0)
+                return r;
+        r = parse_node(p, &e, 0, ret);
+        if (r < 0)
+                return r;
+        return expect_event(p, YAML_DOCUMENT_END_EVENT, &end);
+}
+
+/* An empty file, or a document that is only a null, is an empty map. */
+static int make_root(struct yparser *p, struct ynode **root)
+{
+        if (*root && !ynode_is_null(*root))
+                return 0;
+        *root = ynode_free(*root);
+        *root = ynode_new(p, YNODE_MAP, (yaml_mark_t){0});
+        return *root ? 0 : -ENOMEM;
+}
+
+static int parse_stream(struct yparser *p, struct ynode **ret)
+{
+        _cleanup_event_ yaml_event_t start = {0}, e = {0}, extra = {0};
+        _cleanup_(ynode_freep) struct ynode *root = NULL;
+        int r;
+
+        r = expect_event(p, YAML_STREAM_START_EVENT, &start);
+        if (r < 0)
+                return r;
+        r = next_event(p, &e);
+        if (r < 0)
+                return r;
+        if (e.type == YAML_DOCUMENT_START_EVENT) {
+                r = parse_document(p, &e, &root);
+                if (r < 0)
+                        return r;
+                r = next_event(p, &extra);
+                if (r < 0)
+                        return r;
+                if (extra.type != YAML_STREAM_END_EVENT)
+                        return yerror_at(p, extra.start_mark,
+                                         "only one YAML document is allowed per file");
+        } else if (e.type != YAML_STREAM_END_EVENT) {
+                return yerror_at(p, e.start_mark, "unexpected YAML event");
+        }
+        r = make_root(p, &root);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
+int ynode_parse(const char *buf, size_t len, const char *file, struct ynode **ret, struct diags *d)
+{
+        _cleanup_free_ char *file_owned = NULL;
+        struct ynode *root = NULL;
+        struct yparser p = {.buf = buf, .len = len, .d = d};
+        int r;
+
+        file_owned = strdup(strempty(file));
+        if (!file_owned)
+                return -ENOMEM;
+        p.file = file_owned;
+        if (len > YNODE_MAX_SIZE)
+                return diags_add(d, DIAG_ERROR, p.file, 1, 1, "file too large (%zu bytes, limit %d)",
+                                 len, YNODE_MAX_SIZE);
+        r = check_encoding(&p);
+        if (r < 0)
+                return r;
+        if (!yaml_parser_initialize(&p.parser))
+                return -ENOMEM;
+        yaml_parser_set_encoding(&p.parser, YAML_UTF8_ENCODING);
+        yaml_parser_set_input_string(&p.parser, (const unsigned char *)buf, len);
+        r = parse_stream(&p, &root);
+        yaml_parser_delete(&p.parser);
+        if (r >= 0 && p.failed)
+                r = -EINVAL;
+        if (r < 0) {
+                ynode_free(root);
+                return r;
+        }
+        root->file_owned = TAKE_PTR(file_owned);
+        *ret = root;
+        return 0;
+}
+
+const struct ynode *ynode_get(const struct ynode *map, const char *key)
+{
+        if (!map || map->type != YNODE_MAP)
+                return NULL;
+        for (size_t i = 0; i < map->n; i++)
+                if (streq(map->keys[i]->scalar, key))
+                        return map->items[i];
+        return NULL;
+}
+
+bool ynode_is_null(const struct ynode *n)
+{
+        static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+        if (!n)
+                return true;
+        if (n->type != YNODE_SCALAR || !n->plain)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
+                if (streq(n->scalar, nulls[i]))
+                        return true;
+        return false;
+}
+
+static int ynode_vreport(const struct ynode *n, struct diags *d, enum diag_level level,
+                         const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                return -ENOMEM;
+        if (!n)
+                return diags_add(d, level, NULL, 0, 0, "%s", msg);
+        return diags_add(d, level, n->file, n->line, n->col, "%s", msg);
+}
+
+int ynode_error(const struct ynode *n, struct diags *d, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = ynode_vreport(n, d, DIAG_ERROR, fmt, ap);
+        va_end(ap);
+        return r == -ENOMEM ? r : -EINVAL;
+}
+
+int ynode_warning(const struct ynode *n, struct diags *d, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = ynode_vreport(n, d, DIAG_WARNING, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static const char *ynode_describe(const struct ynode *n)
+{
+        if (!n)
+                return "nothing";
+        switch (n->type) {
+        case YNODE_MAP:
+                return "a map";
+        case YNODE_SEQ:
+                return "a list";
+        case YNODE_SCALAR:
+                break;
+        }
+        return ynode_is_null(n) ? "null" : "a scalar";
+}
+
+static const char *type_name(enum ynode_type t)
+{
+        switch (t) {
+        case YNODE_MAP:
+                return "a map";
+        case YNODE_SEQ:
+                return "a list";
+        case YNODE_SCALAR:
+                break;
+        }
+        return "a scalar";
+}
+
+int ynode_expect(const struct ynode *n, enum ynode_type type, struct diags *d)
+{
+        if (n && n->type == type)
+                return 0;
+        return ynode_error(n, d, "expected %s, got %s", type_name(type), ynode_describe(n));
+}
+
+/* A non-null scalar, or an error naming what was expected. */
+static int expect_value(const struct ynode *n, const char *what, struct diags *d)
+{
+        if (n && n->type == YNODE_SCALAR && !ynode_is_null(n))
+                return 0;
+        return ynode_error(n, d, "expected %s, got %s", what, ynode_describe(n));
+}
+
+int ynode_string(const struct ynode *n, char **ret, struct diags *d)
+{
+        char *s;
+        int r;
+
+        r = expect_value(n, "a string", d);
+        if (r < 0)
+                return r;
+        s = strdup(n->scalar);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/* YAML 1.1 booleans, as written unquoted: a quoted "yes" is a string, not a boolean. */
+int ynode_bool(const struct ynode *n, bool *ret, struct diags *d)
+{
+        static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+
+        if (n && n->type == YNODE_SCALAR && n->plain)
+                for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                        if (strcasecmp(n->scalar, yes[i]) == 0) {
+                                *ret = true;
+                                return 0;
+                        }
+                        if (strcasecmp(n->scalar, no[i]) == 0) {
+                                *ret = false;
+                                return 0;
+                        }
+                }
+        if (n && n->type == YNODE_SCALAR)
+                return ynode_error(n, d, "expected a boolean (true or false), got '%s'%s",
+                                   n->scalar, n->plain ? "" : " (quoted)");
+        return ynode_error(n, d, "expected a boolean (true or false), got %s", ynode_describe(n));
+}
+
+int ynode_uint(const struct ynode *n, uint64_t min, uint64_t max, uint64_t *ret, struct diags *d)
+{
+        uint64_t v;
+        int r;
+
+        r = expect_value(n, "an integer", d);
+        if (r < 0)
+                return r;
+        if (parse_uint64(n->scalar, &v) < 0 || v < min || v > max)
+                return ynode_error(n, d, "expected an integer between %" PRIu64 " and %" PRIu64
+                                         ", got '%s'",
+                                   min, max, n->scalar);
+        *ret = v;
+        return 0;
+}
+
+int ynode_int(const struct ynode *n, int64_t min, int64_t max, int64_t *ret, struct diags *d)
+{
+        const char *s;
+        uint64_t u;
+        int64_t v;
+        int r;
+
+        r = expect_value(n, "an integer", d);
+        if (r < 0)
+                return r;
+        s = n->scalar + (n->scalar[0] == '-' || n->scalar[0] == '+');
+        r = parse_uint64(s, &u);
+        if (r >= 0 && u > (uint64_t)INT64_MAX + (n->scalar[0] == '-'))
+                r = -ERANGE;
+        if (r >= 0) {
+                v = n->scalar[0] == '-' ? (int64_t)(0 - u) : (int64_t)u;
+                if (v >= min && v <= max) {
+                        *ret = v;
+                        return 0;
+                }
+        }
+        return ynode_error(n, d, "expected an integer between %" PRId64 " and %" PRId64 ", got '%s'",
+                           min, max, n->scalar);
+}
+
+int ynode_duration(const struct ynode *n, usec_t *ret, struct diags *d)
+{
+        int r;
+
+        r = expect_value(n, "a duration", d);
+        if (r < 0)
+                return r;
+        if (parse_duration(n->scalar, ret) < 0)
+                return ynode_error(n, d, "invalid duration '%s' (examples: 500ms, 30s, 10m, 1h)",
+                                   n->scalar);
+        return 0;
+}
+
+int ynode_size(const struct ynode *n, uint64_t *ret, struct diags *d)
+{
+        int r;
+
+        r = expect_value(n, "a size", d);
+        if (r < 0)
+                return r;
+        if (parse_size(n->scalar, ret) < 0)
+                return ynode_error(n, d, "invalid size '%s' (examples: 4096, 64KiB, 1MiB)",
+                                   n->scalar);
+        return 0;
+}
+
+/* A null (or absent) node is an empty list; *ret is never NULL on success. */
+int ynode_strv(const struct ynode *n, char ***ret, struct diags *d)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        int r = 0;
+
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        if (n && n->type == YNODE_SCALAR && !ynode_is_null(n)) {
+                if (strv_extend(&l, n->scalar) < 0)
+                        return -ENOMEM;
+        } else if (n && n->type == YNODE_SEQ) {
+                for (size_t i = 0; i < n->n; i++) {
+                        const struct ynode *item = n->items[i];
+                        if (expect_value(item, "a string", d) < 0)
+                                r = -EINVAL;
+                        else if (strv_extend(&l, item->scalar) < 0)
+                                return -ENOMEM;
+                }
+        } else if (!ynode_is_null(n)) {
+                return ynode_error(n, d, "expected a string or a list of strings, got %s",
+                                   ynode_describe(n));
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+        return a < b ? (a < c ? a : c) : (b < c ? b : c);
+}
+
+/* Edit distance, for "did you mean" hints; only called on short strings. */
+static size_t edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+        if (lb >= ELEMENTSOF(prev))
+                return SIZE_MAX;
+        for (size_t j = 0; j <= lb; j++)
+                prev[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                cur[0] = i;
+                for (size_t j = 1; j <= lb; j++)
+                        cur[j] = min3(prev[j] + 1, cur[j - 1] + 1,
+                                      prev[j - 1] + (a[i - 1] != b[j - 1]));
+                memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+        }
+        return prev[lb];
+}
+
+static const char *closest_key(const char *key, const char *const *allowed)
+{
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX, len = strlen(key);
+
+        if (len > 64)
+                return NULL;
+        for (size_t i = 0; allowed[i]; i++) {
+                size_t dist = strcasecmp(key, allowed[i]) == 0 ? 0 : edit_distance(key, allowed[i]);
+                if (dist < best_d) {
+                        best_d = dist;
+                        best = allowed[i];
+                }
+        }
+        /* Close enough to be a typo, not a different word. */
+        return best_d <= 2 && best_d < len ? best : NULL;
+}
+
+static bool key_is_allowed(const char *key, const char *const *allowed)
+{
+        for (size_t i = 0; allowed[i]; i++)
+                if (streq(key, allowed[i]))
+                        return true;
+        return false;
+}
+
+int ynode_check_keys(const struct ynode *map, const char *const *allowed, struct diags *d)
+{
+        int r = 0;
+
+        if (ynode_expect(map, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < map->n; i++) {
+                const struct ynode *k = map->keys[i];
+                const char *hint;
+
+                if (key_is_allowed(k->scalar, allowed))
+                        continue;
+                hint = closest_key(k->scalar, allowed);
+                if (hint)
+                        r = ynode_error(k, d, "unknown key '%s' (did you mean '%s'?)", k->scalar,
+                                        hint);
+                else
+                        r = ynode_error(k, d, "unknown key '%s'", k->scalar);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return r;
+}
