@@ -118,6 +118,8 @@ static bool field_has_validate(const struct form_field *f)
         switch (f->type) {
         case FORM_FIELD_LIST_MULTI:
         case FORM_FIELD_LIST_SINGLE:
+                /* Only the datatype is news: the options already say what is allowed. */
+                return f->validate.datatype != FORM_DT_STRING;
         case FORM_FIELD_TEXT_MULTI:
         case FORM_FIELD_TEXT_PRIVATE:
         case FORM_FIELD_TEXT_SINGLE:

@@ -278,7 +278,8 @@ static const char *parse_date_part(const char *s, struct moment *m)
         if (s[0] != '-' || !fixed_digits(s + 1, 2, &m->month) || s[3] != '-' ||
             !fixed_digits(s + 4, 2, &m->day))
                 return NULL;
-        if (m->month < 1 || m->month > 12 || m->day < 1 || m->day > days_in_month(m->year, m->month))
+        if (m->month < 1 || m->month > 12 || m->day < 1 ||
+            m->day > days_in_month(m->year, m->month))
                 return NULL;
         return s + 6;
 }
@@ -382,7 +383,8 @@ static int moment_compare(const struct moment *a, const struct moment *b)
         if (sa != sb)
                 return sa < sb ? -1 : 1;
         for (size_t i = 0; i < n; i++) {
-                char da = i < a->frac_len ? a->frac[i] : '0', db = i < b->frac_len ? b->frac[i] : '0';
+                char da = i < a->frac_len ? a->frac[i] : '0',
+                     db = i < b->frac_len ? b->frac[i] : '0';
 
                 if (da != db)
                         return da < db ? -1 : 1;

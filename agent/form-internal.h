@@ -6,6 +6,8 @@
 
 /* The name a user sees in an error message: the English (or first) label, else the var. */
 const char *form_field_name(const struct form_field *f);
+/* Number of lines form_split_lines() makes of s. */
+size_t form_count_lines(const char *s) _pure_;
 /* Splits at \n, \r\n or \r into a strv (always at least one, possibly empty, line). */
 int form_split_lines(const char *s, char ***ret);
 /* Copy with every line break replaced by a space; NULL on OOM. */
@@ -15,9 +17,8 @@ char *form_oneline(const char *s);
 int form_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
 /* How many bytes of v a message shows: about 64, cut on a UTF-8 character boundary. */
 int form_shown_len(const char *v) _pure_;
-#define VALUE_FMT "'%.*s%s'"
-#define VALUE_ARGS(v)                                                                              \
-        form_shown_len(v), (v), strlen(v) > (size_t)form_shown_len(v) ? "..." : ""
+#define VALUE_FMT     "'%.*s%s'"
+#define VALUE_ARGS(v) form_shown_len(v), (v), strlen(v) > (size_t)form_shown_len(v) ? "..." : ""
 
 static inline void form_stanza_releasep(xmpp_stanza_t **p)
 {

@@ -20,8 +20,7 @@ static int value_text(xmpp_stanza_t *value, const char *var, char **ret, char **
                         return form_error(ret_error, "field '%s' has a malformed value", var);
                 n += strlen(strempty(xmpp_stanza_get_text_ptr(c)));
                 if (n > FORM_MAX_VALUE_SIZE)
-                        return form_error(ret_error,
-                                          "field '%s' has a value over %d bytes", var,
+                        return form_error(ret_error, "field '%s' has a value over %d bytes", var,
                                           FORM_MAX_VALUE_SIZE);
         }
         s = malloc(n + 1);
@@ -37,8 +36,7 @@ static int value_text(xmpp_stanza_t *value, const char *var, char **ret, char **
         }
         s[n] = 0;
         if (!utf8_is_clean(s, true))
-                return form_error(ret_error, "field '%s' has a value with invalid characters",
-                                  var);
+                return form_error(ret_error, "field '%s' has a value with invalid characters", var);
         *ret = TAKE_PTR(s);
         return 0;
 }

@@ -108,8 +108,8 @@ int form_check_value(const struct form_field *f, const char *value, char **ret_e
         int r;
 
         if (!form_datatype_check(f->validate.datatype, value))
-                return form_error(ret_error, "%s: " VALUE_FMT " is not %s", name,
-                                  VALUE_ARGS(value), datatype_noun(f->validate.datatype));
+                return form_error(ret_error, "%s: " VALUE_FMT " is not %s", name, VALUE_ARGS(value),
+                                  datatype_noun(f->validate.datatype));
         r = check_range(f, value, ret_error);
         if (r < 0)
                 return r;
@@ -153,11 +153,16 @@ static int collect_values(const struct form_field *f, char *const *in, char ***r
 {
         _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
         bool multi = f->type == FORM_FIELD_TEXT_MULTI;
-        size_t n;
+        size_t n = 0;
         int r;
 
         if (!out)
                 return -ENOMEM;
+        /* Counted before splitting anything, so that a flood of line breaks costs nothing. */
+        STRV_FOREACH (v, (char **)in)
+                if (multi && (n += form_count_lines(*v)) > FORM_MAX_LINES)
+                        return form_error(ret_error, "%s: more than %d lines", form_field_name(f),
+                                          FORM_MAX_LINES);
         STRV_FOREACH (v, (char **)in) {
                 _cleanup_strv_free_ char **lines = NULL;
 
@@ -170,9 +175,6 @@ static int collect_values(const struct form_field *f, char *const *in, char ***r
                 r = form_split_lines(*v, &lines);
                 if (r < 0)
                         return r;
-                if (strv_length(out) + strv_length(lines) > FORM_MAX_LINES)
-                        return form_error(ret_error, "%s: more than %d lines",
-                                          form_field_name(f), FORM_MAX_LINES);
                 STRV_FOREACH (l, lines) {
                         r = strv_extend(&out, *l);
                         if (r < 0)
@@ -200,7 +202,8 @@ static bool option_offered(const struct form_field *f, const char *value)
         return false;
 }
 
-/* Normalises one value in place (booleans, JIDs) and checks it against the offered options. */
+/* Normalises one value in place (booleans, JIDs) and checks it against the offered options
+ * and, for one-line text, for line breaks. */
 static int normalize_value(const struct form_field *f, char **v, char **ret_error)
 {
         const char *name = form_field_name(f);
@@ -216,8 +219,8 @@ static int normalize_value(const struct form_field *f, char **v, char **ret_erro
         case FORM_FIELD_JID_MULTI:
         case FORM_FIELD_JID_SINGLE:
                 if (!jid_is_valid(*v))
-                        return form_error(ret_error, "%s: " VALUE_FMT " is not a valid JID",
-                                          name, VALUE_ARGS(*v));
+                        return form_error(ret_error, "%s: " VALUE_FMT " is not a valid JID", name,
+                                          VALUE_ARGS(*v));
                 n = jid_normalize(*v);
                 break;
         case FORM_FIELD_LIST_MULTI:
@@ -227,11 +230,15 @@ static int normalize_value(const struct form_field *f, char **v, char **ret_erro
                                           "%s: " VALUE_FMT " is not one of the offered choices",
                                           name, VALUE_ARGS(*v));
                 return 0;
+        case FORM_FIELD_TEXT_PRIVATE:
+        case FORM_FIELD_TEXT_SINGLE:
+                /* A line break in a one-line field is no typing mistake. */
+                if (strpbrk(*v, "\r\n"))
+                        return form_error(ret_error, "%s: line breaks are not allowed", name);
+                return 0;
         case FORM_FIELD_FIXED:
         case FORM_FIELD_HIDDEN:
         case FORM_FIELD_TEXT_MULTI:
-        case FORM_FIELD_TEXT_PRIVATE:
-        case FORM_FIELD_TEXT_SINGLE:
         case _FORM_FIELD_TYPE_MAX:
                 return 0;
         }
@@ -253,8 +260,8 @@ static void dedup(char **l)
                                 j++;
 }
 
-static int validate_field(const struct form_field *f, const struct form_value *sub,
-                          char ***ret, char **ret_error)
+static int validate_field(const struct form_field *f, const struct form_value *sub, char ***ret,
+                          char **ret_error)
 {
         _cleanup_strv_free_ char **vals = NULL;
         const char *name = form_field_name(f);

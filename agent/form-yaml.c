@@ -336,9 +336,10 @@ static int parse_validate(const struct ynode *n, struct form_field *f, struct di
                 return -EINVAL;
         v = ynode_get(n, "datatype");
         if (v && parse_datatype(v, f, d) < 0)
-                return -EINVAL;
+                r = -EINVAL;
+        /* A range means nothing without its datatype. */
         v = ynode_get(n, "range");
-        if (v && parse_range(v, f, d) < 0)
+        if (v && r >= 0 && parse_range(v, f, d) < 0)
                 r = -EINVAL;
         v = ynode_get(n, "regex");
         if (v && parse_regex(v, f, d) < 0)

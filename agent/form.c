@@ -7,36 +7,36 @@
 #include <stdio.h>
 
 static const char *const field_type_names[_FORM_FIELD_TYPE_MAX] = {
-        [FORM_FIELD_BOOLEAN] = "boolean",
-        [FORM_FIELD_FIXED] = "fixed",
-        [FORM_FIELD_HIDDEN] = "hidden",
-        [FORM_FIELD_JID_MULTI] = "jid-multi",
-        [FORM_FIELD_JID_SINGLE] = "jid-single",
-        [FORM_FIELD_LIST_MULTI] = "list-multi",
-        [FORM_FIELD_LIST_SINGLE] = "list-single",
-        [FORM_FIELD_TEXT_MULTI] = "text-multi",
-        [FORM_FIELD_TEXT_PRIVATE] = "text-private",
-        [FORM_FIELD_TEXT_SINGLE] = "text-single",
+    [FORM_FIELD_BOOLEAN] = "boolean",
+    [FORM_FIELD_FIXED] = "fixed",
+    [FORM_FIELD_HIDDEN] = "hidden",
+    [FORM_FIELD_JID_MULTI] = "jid-multi",
+    [FORM_FIELD_JID_SINGLE] = "jid-single",
+    [FORM_FIELD_LIST_MULTI] = "list-multi",
+    [FORM_FIELD_LIST_SINGLE] = "list-single",
+    [FORM_FIELD_TEXT_MULTI] = "text-multi",
+    [FORM_FIELD_TEXT_PRIVATE] = "text-private",
+    [FORM_FIELD_TEXT_SINGLE] = "text-single",
 };
 
 static const char *const datatype_names[_FORM_DT_MAX] = {
-        [FORM_DT_STRING] = "xs:string",
-        [FORM_DT_INTEGER] = "xs:integer",
-        [FORM_DT_INT] = "xs:int",
-        [FORM_DT_LONG] = "xs:long",
-        [FORM_DT_SHORT] = "xs:short",
-        [FORM_DT_BYTE] = "xs:byte",
-        [FORM_DT_UNSIGNED_INT] = "xs:unsignedInt",
-        [FORM_DT_NON_NEGATIVE_INTEGER] = "xs:nonNegativeInteger",
-        [FORM_DT_POSITIVE_INTEGER] = "xs:positiveInteger",
-        [FORM_DT_DECIMAL] = "xs:decimal",
-        [FORM_DT_DOUBLE] = "xs:double",
-        [FORM_DT_BOOLEAN] = "xs:boolean",
-        [FORM_DT_DATE] = "xs:date",
-        [FORM_DT_DATETIME] = "xs:dateTime",
-        [FORM_DT_TIME] = "xs:time",
-        [FORM_DT_ANYURI] = "xs:anyURI",
-        [FORM_DT_LANGUAGE] = "xs:language",
+    [FORM_DT_STRING] = "xs:string",
+    [FORM_DT_INTEGER] = "xs:integer",
+    [FORM_DT_INT] = "xs:int",
+    [FORM_DT_LONG] = "xs:long",
+    [FORM_DT_SHORT] = "xs:short",
+    [FORM_DT_BYTE] = "xs:byte",
+    [FORM_DT_UNSIGNED_INT] = "xs:unsignedInt",
+    [FORM_DT_NON_NEGATIVE_INTEGER] = "xs:nonNegativeInteger",
+    [FORM_DT_POSITIVE_INTEGER] = "xs:positiveInteger",
+    [FORM_DT_DECIMAL] = "xs:decimal",
+    [FORM_DT_DOUBLE] = "xs:double",
+    [FORM_DT_BOOLEAN] = "xs:boolean",
+    [FORM_DT_DATE] = "xs:date",
+    [FORM_DT_DATETIME] = "xs:dateTime",
+    [FORM_DT_TIME] = "xs:time",
+    [FORM_DT_ANYURI] = "xs:anyURI",
+    [FORM_DT_LANGUAGE] = "xs:language",
 };
 
 const char *form_field_type_to_string(enum form_field_type t)
@@ -131,21 +131,31 @@ const char *form_field_name(const struct form_field *f)
         return isempty(label) ? strempty(f->var) : label;
 }
 
+size_t form_count_lines(const char *s)
+{
+        size_t n = 1;
+
+        for (const char *p = s; *p; p++)
+                if (*p == '\n' || (*p == '\r' && p[1] != '\n'))
+                        n++;
+        return n;
+}
+
 int form_split_lines(const char *s, char ***ret)
 {
         _cleanup_strv_free_ char **l = NULL;
         const char *p = s;
 
-        l = calloc(1, sizeof(char *));
+        /* Sized up front: a value may hold thousands of line breaks. */
+        l = calloc(form_count_lines(s) + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (;;) {
+        for (size_t i = 0;; i++) {
                 size_t n = strcspn(p, "\r\n");
-                int r;
 
-                r = strv_consume(&l, strndup(p, n));
-                if (r < 0)
-                        return r;
+                l[i] = strndup(p, n);
+                if (!l[i])
+                        return -ENOMEM;
                 p += n;
                 if (!*p)
                         break;

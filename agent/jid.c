@@ -145,9 +145,9 @@ int jid_parse(const char *s, struct jid *ret)
                         return -ENOMEM;
         }
         *ret = (struct jid){
-                .local = TAKE_PTR(local),
-                .domain = TAKE_PTR(domain),
-                .resource = TAKE_PTR(resource),
+            .local = TAKE_PTR(local),
+            .domain = TAKE_PTR(domain),
+            .resource = TAKE_PTR(resource),
         };
         return 0;
 }

@@ -159,20 +159,36 @@ static char *path_join(const char *dir, const char *path)
         return s;
 }
 
+/* glob() reports errors through a callback without user data. */
+static _Thread_local int glob_errno;
+
+/* A missing directory is a glob without match; anything else (EACCES...) is an error. */
+static int glob_on_error(const char *path, int error)
+{
+        if (error == ENOENT || error == ENOTDIR)
+                return 0;
+        glob_errno = error;
+        return 1;
+}
+
 static int load_glob(struct loaded *l, const char *pattern, const struct ynode *where,
                      struct diags *d)
 {
         glob_t g = {0};
         int r = 0, k;
 
-        k = glob(pattern, GLOB_ERR, NULL, &g);
-        if (k == GLOB_NOMATCH)
-                return 0; /* an empty conf.d is fine */
+        glob_errno = 0;
+        k = glob(pattern, 0, glob_on_error, &g);
         if (k == GLOB_NOSPACE)
                 return -ENOMEM;
+        if (k == GLOB_ABORTED) {
+                globfree(&g);
+                return ynode_error(where, d, "cannot read the files of include '%s': %s", pattern,
+                                   strerror(glob_errno));
+        }
         if (k != 0) {
                 globfree(&g);
-                return ynode_error(where, d, "cannot read the files of include '%s'", pattern);
+                return 0; /* GLOB_NOMATCH: an empty conf.d is fine */
         }
         /* glob() sorts its results: files are read in a stable, documented order. */
         for (size_t i = 0; i < g.gl_pathc; i++)

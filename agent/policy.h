@@ -35,7 +35,7 @@ struct sessions_config {
         usec_t idle_timeout;
         unsigned max_per_requester;
         unsigned max_total;
-        unsigned rate_per_minute; /* command executions per requester per minute */
+        unsigned rate_per_minute; /* command requests (any stage) per requester per minute */
 };
 
 struct command {

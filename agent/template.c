@@ -45,7 +45,7 @@ static int lex_var(const char *tpl, size_t *pos, struct tpl_token *t, const char
         t->offset = *pos;
         t->text = tpl + start;
         t->len = end - start;
-        t->multi = t->len > 3 && memcmp(tpl + end - 3, "...", 3) == 0;
+        t->multi = t->len >= 3 && memcmp(tpl + end - 3, "...", 3) == 0;
         if (t->multi)
                 t->len -= 3;
         if (t->len == 0) {

@@ -19,14 +19,29 @@ struct yparser {
         size_t len;
         const char *file; /* the root's file_owned */
         struct diags *d;
-        bool failed; /* a non-fatal error was reported: keep going, fail at the end */
+        size_t d_start;    /* diagnostics before this parse */
+        unsigned n_errors; /* reported by this parse */
+        bool failed;       /* an error was reported: keep going, fail at the end */
 };
+
+/* Enough to fix a file in one go; bounds the work a hostile input can cause. */
+#define YNODE_MAX_ERRORS 50
 
 static void yaml_event_deletep(yaml_event_t *e)
 {
         yaml_event_delete(e);
 }
 #define _cleanup_event_ _cleanup_(yaml_event_deletep)
+
+static int yreport(struct yparser *p, unsigned line, unsigned col, const char *msg)
+{
+        p->failed = true;
+        if (p->n_errors > YNODE_MAX_ERRORS)
+                return -EINVAL;
+        if (++p->n_errors > YNODE_MAX_ERRORS)
+                msg = "too many errors, giving up";
+        return diags_add(p->d, DIAG_ERROR, p->file, line, col, "%s", msg);
+}
 
 static int yerror_at(struct yparser *p, yaml_mark_t mark, const char *fmt, ...) _printf_(3, 4);
 static int yerror_at(struct yparser *p, yaml_mark_t mark, const char *fmt, ...)
@@ -40,9 +55,28 @@ static int yerror_at(struct yparser *p, yaml_mark_t mark, const char *fmt, ...)
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        p->failed = true;
-        return diags_add(p->d, DIAG_ERROR, p->file, (unsigned)mark.line + 1,
-                         (unsigned)mark.column + 1, "%s", msg);
+        return yreport(p, (unsigned)mark.line + 1, (unsigned)mark.column + 1, msg);
+}
+
+/* Errors found at the end of a map (duplicates) come out of order: sort them by position.
+ * Insertion sort: stable, and there are at most YNODE_MAX_ERRORS + 1 of them. */
+static void sort_diags(struct yparser *p)
+{
+        struct diag *v = p->d->v;
+        /* "too many errors" stays last. */
+        size_t end = p->d->n - (p->n_errors > YNODE_MAX_ERRORS);
+
+        for (size_t i = p->d_start + 1; i < end; i++) {
+                struct diag t = v[i];
+                size_t j = i;
+
+                while (j > p->d_start && (v[j - 1].line > t.line ||
+                                          (v[j - 1].line == t.line && v[j - 1].col > t.col))) {
+                        v[j] = v[j - 1];
+                        j--;
+                }
+                v[j] = t;
+        }
 }
 
 /* Line and column (1-based, in characters) of a byte offset, for checks made outside libyaml. */
@@ -161,6 +195,8 @@ static int report_yaml_error(struct yparser *p)
 
 static int next_event(struct yparser *p, yaml_event_t *e)
 {
+        if (p->n_errors > YNODE_MAX_ERRORS)
+                return -EINVAL;
         if (!yaml_parser_parse(&p->parser, e))
                 return report_yaml_error(p);
         return 0;
@@ -315,13 +351,16 @@ static int check_duplicate_keys(struct yparser *p, const struct ynode *map)
                         first[order[i]] = first[order[i - 1]];
         for (size_t i = 0; i < map->n; i++) {
                 const struct ynode *k = map->keys[i], *f = map->keys[first[i]];
+                _cleanup_free_ char *msg = NULL;
+
                 if (first[i] == i)
                         continue;
-                p->failed = true;
-                if (diags_add(p->d, DIAG_ERROR, p->file, k->line, k->col,
-                              "duplicate key '%s' (first defined at line %u)", k->scalar,
-                              f->line) == -ENOMEM)
+                if (asprintf(&msg, "duplicate key '%s' (first defined at line %u)", k->scalar,
+                             f->line) < 0 ||
+                    yreport(p, k->line, k->col, msg) == -ENOMEM)
                         return -ENOMEM;
+                if (p->n_errors > YNODE_MAX_ERRORS)
+                        return -EINVAL;
         }
         return 0;
 }
@@ -510,7 +549,7 @@ int ynode_parse(const char *buf, size_t len, const char *file, struct ynode **re
 {
         _cleanup_free_ char *file_owned = NULL;
         struct ynode *root = NULL;
-        struct yparser p = {.buf = buf, .len = len, .d = d};
+        struct yparser p = {.buf = buf, .len = len, .d = d, .d_start = d->n};
         int r;
 
         file_owned = strdup(strempty(file));
@@ -529,6 +568,7 @@ int ynode_parse(const char *buf, size_t len, const char *file, struct ynode **re
         yaml_parser_set_input_string(&p.parser, (const unsigned char *)buf, len);
         r = parse_stream(&p, &root);
         yaml_parser_delete(&p.parser);
+        sort_diags(&p);
         if (r >= 0 && p.failed)
                 r = -EINVAL;
         if (r < 0) {

@@ -40,7 +40,7 @@ static struct form *form_new(const char *title, const char *instructions)
 }
 
 static struct form_field *field_add(struct form *f, const char *var, enum form_field_type type,
-                                   const char *label)
+                                    const char *label)
 {
         struct form_field *fl = array_grow((void **)&f->fields, &f->n_fields, sizeof(*fl));
 
@@ -72,8 +72,7 @@ static void field_options(struct form_field *f, ...)
         va_start(ap, f);
         while ((v = va_arg(ap, const char *))) {
                 const char *label = va_arg(ap, const char *);
-                struct form_option *o =
-                        array_grow((void **)&f->options, &f->n_options, sizeof(*o));
+                struct form_option *o = array_grow((void **)&f->options, &f->n_options, sizeof(*o));
 
                 o->value = strdup(v);
                 if (*label)
@@ -505,8 +504,8 @@ static void test_parse(void)
                   -EINVAL);
         CHECK_STREQ(err, "a field has no var");
         free(err);
-        CHECK_INT(parse_xml("<x xmlns='jabber:x:data' type='submit'><field var=''/></x>", &type,
-                            &v, &err),
+        CHECK_INT(parse_xml("<x xmlns='jabber:x:data' type='submit'><field var=''/></x>", &type, &v,
+                            &err),
                   -EINVAL);
         CHECK_STREQ(err, "a field has no var");
         free(err);
@@ -566,8 +565,9 @@ static void test_parse(void)
         big = malloc(FORM_MAX_VALUE_SIZE + 2);
         memset(big, 'v', FORM_MAX_VALUE_SIZE);
         big[FORM_MAX_VALUE_SIZE] = 0;
-        CHECK(asprintf(&xml, "<x xmlns='jabber:x:data' type='submit'><field var='big'>"
-                             "<value>%s</value></field></x>",
+        CHECK(asprintf(&xml,
+                       "<x xmlns='jabber:x:data' type='submit'><field var='big'>"
+                       "<value>%s</value></field></x>",
                        big) > 0);
         CHECK_INT(parse_xml(xml, &type, &v, &err), 0);
         CHECK_INT(strlen(form_values_first(&v, "big")), FORM_MAX_VALUE_SIZE);
@@ -575,8 +575,9 @@ static void test_parse(void)
         free(xml);
         big[FORM_MAX_VALUE_SIZE] = 'v';
         big[FORM_MAX_VALUE_SIZE + 1] = 0;
-        CHECK(asprintf(&xml, "<x xmlns='jabber:x:data' type='submit'><field var='big'>"
-                             "<value>%s</value></field></x>",
+        CHECK(asprintf(&xml,
+                       "<x xmlns='jabber:x:data' type='submit'><field var='big'>"
+                       "<value>%s</value></field></x>",
                        big) > 0);
         CHECK_INT(parse_xml(xml, &type, &v, &err), -EINVAL);
         CHECK_STREQ(err, "field 'big' has a value over 16384 bytes");
@@ -587,10 +588,10 @@ static void test_parse(void)
         /* Control characters cannot come through the XML parser; build the stanza directly. */
         {
                 xmpp_stanza_t *x = xmpp_stanza_new_from_string(
-                        ctx, "<x xmlns='jabber:x:data' type='submit'><field var='c'>"
-                             "<value/></field></x>");
+                    ctx, "<x xmlns='jabber:x:data' type='submit'><field var='c'>"
+                         "<value/></field></x>");
                 xmpp_stanza_t *value = xmpp_stanza_get_child_by_name(
-                        xmpp_stanza_get_child_by_name(x, "field"), "value");
+                    xmpp_stanza_get_child_by_name(x, "field"), "value");
                 xmpp_stanza_t *t = xmpp_stanza_new(ctx);
 
                 xmpp_stanza_set_text(t, "a\x01z");
@@ -638,8 +639,7 @@ static void test_validate_basic(void)
         form_values_done(&clean);
 
         /* Hidden fields come from the definition even when the requester leaves them out. */
-        expect_ok(f, "<field var='service'><value>nginx</value></field>", "token",
-                  "s3cret-state");
+        expect_ok(f, "<field var='service'><value>nginx</value></field>", "token", "s3cret-state");
         /* An explicitly empty field is empty: defaults are only for absent fields. */
         expect_ok(f, "<field var='service'><value>nginx</value></field><field var='count'/>",
                   "count", "");
@@ -711,6 +711,20 @@ static void test_validate_basic(void)
                   "<field var='notes'><value/></field>",
                   "notes", "");
 
+        /* Line limits are checked before splitting. */
+        {
+                char nl[2001], *xml = NULL;
+
+                memset(nl, '\n', sizeof(nl) - 1);
+                nl[sizeof(nl) - 1] = 0;
+                CHECK(asprintf(&xml,
+                               "<field var='service'><value>nginx</value></field>"
+                               "<field var='notes'><value>%s</value></field>",
+                               nl) > 0);
+                expect_fail(f, xml, "notes", "Notes: more than 1024 lines");
+                free(xml);
+        }
+
         /* Single-valued text. */
         expect_fail(f,
                     "<field var='service'><value>nginx</value></field>"
@@ -720,6 +734,14 @@ static void test_validate_basic(void)
                     "<field var='service'><value>nginx</value></field>"
                     "<field var='pw'><value>a</value><value>b</value></field>",
                     "pw", "Password: only one value is allowed");
+        expect_fail(f,
+                    "<field var='service'><value>nginx</value></field>"
+                    "<field var='name'><value>a\nrm -rf</value></field>",
+                    "name", "Name: line breaks are not allowed");
+        expect_fail(f,
+                    "<field var='service'><value>nginx</value></field>"
+                    "<field var='pw'><value>a\r</value></field>",
+                    "pw", "Password: line breaks are not allowed");
         /* The fixed field and forged values for it are ignored. */
         expect_ok(f, "<field var='service'><value>nginx</value></field>", "name", "");
 }
@@ -769,8 +791,8 @@ static void test_validate_types(void)
                   "Juliet@capulet.lit/x");
         expect_fail(f, WITH_RB("<field var='j'><value>juliet@</value></field>"), "j",
                     "Contact: 'juliet@' is not a valid JID");
-        expect_fail(f, WITH_RB("<field var='j'><value>a@b</value><value>c@d</value></field>"),
-                    "j", "Contact: only one value is allowed");
+        expect_fail(f, WITH_RB("<field var='j'><value>a@b</value><value>c@d</value></field>"), "j",
+                    "Contact: only one value is allowed");
         expect_ok(f,
                   WITH_RB("<field var='jm'><value>a@b.org</value><value>c@d.org</value>"
                           "<value>a@B.org</value><value>c@d.org</value></field>"),
@@ -781,8 +803,8 @@ static void test_validate_types(void)
                     "jm", "Contacts: 'a b@c' is not a valid JID");
         expect_ok(f, WITH_RB("<field var='jr'><value>x@example.com</value></field>"), "jr",
                   "x@example.com");
-        expect_fail(f, WITH_RB("<field var='jr'><value>x@example.com.evil</value></field>"),
-                    "jr", "does not match the pattern");
+        expect_fail(f, WITH_RB("<field var='jr'><value>x@example.com.evil</value></field>"), "jr",
+                    "does not match the pattern");
 #undef WITH_RB
 }
 
@@ -806,8 +828,8 @@ static void check_values(enum form_datatype dt, const char *min, const char *max
         for (size_t i = 0; bad[i]; i++) {
                 char *err = NULL;
                 if (form_check_value(fl, bad[i], &err) != -EINVAL || !err) {
-                        fprintf(stderr, "%s: expected '%s' to fail\n",
-                                form_datatype_to_string(dt), bad[i]);
+                        fprintf(stderr, "%s: expected '%s' to fail\n", form_datatype_to_string(dt),
+                                bad[i]);
                         tests_failed++;
                 }
                 free(err);
@@ -819,21 +841,20 @@ static void check_values(enum form_datatype dt, const char *min, const char *max
 static void test_datatypes(void)
 {
         check_values(FORM_DT_STRING, NULL, NULL, LIST("", "anything at all"), LIST(NULL));
-        check_values(FORM_DT_INTEGER, NULL, NULL,
-                     LIST("0", "-0", "+0", "007", "-12", "+12",
-                          "123456789012345678901234567890123456789"),
-                     LIST("", "+", "-", "1.0", "1e3", " 1", "1 ", "0x10", "1_000", "١"));
+        check_values(
+            FORM_DT_INTEGER, NULL, NULL,
+            LIST("0", "-0", "+0", "007", "-12", "+12", "123456789012345678901234567890123456789"),
+            LIST("", "+", "-", "1.0", "1e3", " 1", "1 ", "0x10", "1_000", "١"));
         check_values(FORM_DT_INT, NULL, NULL, LIST("2147483647", "-2147483648", "0002147483647"),
                      LIST("2147483648", "-2147483649", "99999999999"));
-        check_values(FORM_DT_LONG, NULL, NULL,
-                     LIST("9223372036854775807", "-9223372036854775808"),
+        check_values(FORM_DT_LONG, NULL, NULL, LIST("9223372036854775807", "-9223372036854775808"),
                      LIST("9223372036854775808", "-9223372036854775809"));
         check_values(FORM_DT_SHORT, NULL, NULL, LIST("32767", "-32768"), LIST("32768", "-32769"));
         check_values(FORM_DT_BYTE, NULL, NULL, LIST("127", "-128"), LIST("128", "-129"));
         check_values(FORM_DT_UNSIGNED_INT, NULL, NULL, LIST("0", "-0", "4294967295", "+1"),
                      LIST("-1", "4294967296"));
-        check_values(FORM_DT_NON_NEGATIVE_INTEGER, NULL, NULL,
-                     LIST("0", "99999999999999999999999"), LIST("-1", "1.5"));
+        check_values(FORM_DT_NON_NEGATIVE_INTEGER, NULL, NULL, LIST("0", "99999999999999999999999"),
+                     LIST("-1", "1.5"));
         check_values(FORM_DT_POSITIVE_INTEGER, NULL, NULL, LIST("1", "99999999999999999999999"),
                      LIST("0", "-0", "-5"));
         check_values(FORM_DT_DECIMAL, NULL, NULL, LIST("1", "-1.5", "+.5", "1.", "0.000", "00.10"),
@@ -841,32 +862,32 @@ static void test_datatypes(void)
         check_values(FORM_DT_DOUBLE, NULL, NULL,
                      LIST("1", "-1.5e10", "1E-3", ".5e+2", "1.", "INF", "-INF", "+INF", "NaN",
                           "1e99999999999999999999"),
-                     LIST("", "inf", "nan", "-NaN", "Infinity", "0x1p3", "1e", "e5", "1e+",
-                          " 1", "1 ", "1.5f", "."));
+                     LIST("", "inf", "nan", "-NaN", "Infinity", "0x1p3", "1e", "e5", "1e+", " 1",
+                          "1 ", "1.5f", "."));
         check_values(FORM_DT_BOOLEAN, NULL, NULL, LIST("true", "false", "1", "0"),
                      LIST("True", "yes", "", "01"));
-        check_values(FORM_DT_DATE, NULL, NULL,
-                     LIST("2024-02-29", "2000-02-29", "2023-12-31", "2023-01-01Z",
-                          "2023-01-01+14:00", "2023-01-01-05:30", "-0044-03-15", "12345-01-01",
-                          "0000-01-01"),
-                     LIST("2023-02-29", "1900-02-29", "2023-13-01", "2023-00-10", "2023-04-31",
-                          "2023-1-01", "23-01-01", "2023/01/01", "2023-01-01+14:01",
-                          "2023-01-01+15:00", "2023-01-01 ", "01234-01-01", "2023-01-01T00:00:00",
-                          "2023-01-01z", "2023-01-01+0100"));
-        check_values(FORM_DT_DATETIME, NULL, NULL,
-                     LIST("2024-02-29T23:59:59", "2024-02-29T23:59:59.123456Z",
-                          "2024-02-29T24:00:00", "2024-02-29T24:00:00.000", "2024-01-01T00:00:00-07:00"),
-                     LIST("2024-02-29", "2024-02-29T24:00:01", "2024-02-29T25:00:00",
-                          "2024-02-29T23:60:00", "2024-02-29T23:59:60", "2024-02-29 23:59:59",
-                          "2024-02-29T23:59", "2024-02-29T23:59:59.", "2024-02-30T00:00:00",
-                          "2024-02-29T24:00:00.5"));
-        check_values(FORM_DT_TIME, NULL, NULL, LIST("00:00:00", "23:59:59.9", "12:00:00Z", "24:00:00"),
+        check_values(
+            FORM_DT_DATE, NULL, NULL,
+            LIST("2024-02-29", "2000-02-29", "2023-12-31", "2023-01-01Z", "2023-01-01+14:00",
+                 "2023-01-01-05:30", "-0044-03-15", "12345-01-01", "0000-01-01"),
+            LIST("2023-02-29", "1900-02-29", "2023-13-01", "2023-00-10", "2023-04-31", "2023-1-01",
+                 "23-01-01", "2023/01/01", "2023-01-01+14:01", "2023-01-01+15:00", "2023-01-01 ",
+                 "01234-01-01", "2023-01-01T00:00:00", "2023-01-01z", "2023-01-01+0100"));
+        check_values(
+            FORM_DT_DATETIME, NULL, NULL,
+            LIST("2024-02-29T23:59:59", "2024-02-29T23:59:59.123456Z", "2024-02-29T24:00:00",
+                 "2024-02-29T24:00:00.000", "2024-01-01T00:00:00-07:00"),
+            LIST("2024-02-29", "2024-02-29T24:00:01", "2024-02-29T25:00:00", "2024-02-29T23:60:00",
+                 "2024-02-29T23:59:60", "2024-02-29 23:59:59", "2024-02-29T23:59",
+                 "2024-02-29T23:59:59.", "2024-02-30T00:00:00", "2024-02-29T24:00:00.5"));
+        check_values(FORM_DT_TIME, NULL, NULL,
+                     LIST("00:00:00", "23:59:59.9", "12:00:00Z", "24:00:00"),
                      LIST("24:00:01", "12:00", "1:00:00", "12:00:00+15:00", "T12:00:00"));
         check_values(FORM_DT_ANYURI, NULL, NULL,
                      LIST("https://example.com/a?b=c#d", "xmpp:juliet@capulet.lit", "relative/path",
                           "", "urn:isbn:0451450523", "mailto:a@b", "a%20b", "https://ü.example/é"),
-                     LIST("a b", "http://x/\ty", "1http:x", ":nothing", "http://x/<y>", "%zz",
-                          "%2", "a\"b"));
+                     LIST("a b", "http://x/\ty", "1http:x", ":nothing", "http://x/<y>", "%zz", "%2",
+                          "a\"b"));
         check_values(FORM_DT_LANGUAGE, NULL, NULL, LIST("en", "en-GB", "zh-Hant-TW"),
                      LIST("", "e", "en_GB", "english-language-that-goes-on-for-ever"));
 }
@@ -874,11 +895,11 @@ static void test_datatypes(void)
 static void test_ranges(void)
 {
         /* Integers compare exactly, however long. */
-        check_values(FORM_DT_INTEGER, "-100000000000000000000", "100000000000000000000",
-                     LIST("100000000000000000000", "-100000000000000000000", "0",
-                          "99999999999999999999", "000100000000000000000000"),
-                     LIST("100000000000000000001", "-100000000000000000001",
-                          "1000000000000000000000"));
+        check_values(
+            FORM_DT_INTEGER, "-100000000000000000000", "100000000000000000000",
+            LIST("100000000000000000000", "-100000000000000000000", "0", "99999999999999999999",
+                 "000100000000000000000000"),
+            LIST("100000000000000000001", "-100000000000000000001", "1000000000000000000000"));
         check_values(FORM_DT_LONG, "9223372036854775806", NULL, LIST("9223372036854775807"),
                      LIST("9223372036854775805"));
         check_values(FORM_DT_DECIMAL, "0.1", "1", LIST("0.1", "0.10", "1", "1.000", ".5"),
@@ -1017,8 +1038,7 @@ static void test_regex(void)
         /* A definition compiled with REG_NOSUB still gets whole-value matching. */
         fl = field_add(f, "nosub", FORM_FIELD_TEXT_SINGLE, NULL);
         fl->validate.regex = strdup("[a-z]+");
-        CHECK_INT(regcomp(&fl->validate.compiled, fl->validate.regex, REG_EXTENDED | REG_NOSUB),
-                  0);
+        CHECK_INT(regcomp(&fl->validate.compiled, fl->validate.regex, REG_EXTENDED | REG_NOSUB), 0);
         fl->validate.has_regex = true;
         CHECK_INT(form_check_value(fl, "abc", NULL), 0);
         CHECK_INT(form_check_value(fl, "abc1", NULL), -EINVAL);
@@ -1097,8 +1117,8 @@ static void test_result(void)
         CHECK(rep);
         CHECK_INT(count_children(rep, "field"), 2);
         CHECK_STREQ(xmpp_stanza_get_attribute(child_field(rep, "unit"), "label"), "Unit");
-        CHECK(child_field(rep, "state") && !xmpp_stanza_get_attribute(child_field(rep, "state"),
-                                                                        "label"));
+        CHECK(child_field(rep, "state") &&
+              !xmpp_stanza_get_attribute(child_field(rep, "state"), "label"));
         CHECK_INT(count_children(x, "item"), 2);
         item = xmpp_stanza_get_child_by_name(x, "item");
         s = field_values(child_field(item, "unit"));

@@ -52,53 +52,54 @@ static void test_parse(void)
 static void test_valid(void)
 {
         static const char *const good[] = {
-                "example.com",
-                "localhost",
-                "a@b",
-                "user@192.168.0.1",
-                "user@[::1]",
-                "user@[2001:db8::42]/res",
-                "münchen@münchen.de",
-                "user@example.com/resource with spaces",
-                "user@example.com/a/b/c",
-                "user@example.com/ünïcödé",
-                "user@example.com.",
-                "*@example.com", /* '*' is an ordinary local-part character */
-                "under_score@my_host.example",
-                "a@b/@",
+            "example.com",
+            "localhost",
+            "a@b",
+            "user@192.168.0.1",
+            "user@[::1]",
+            "user@[2001:db8::42]/res",
+            "münchen@münchen.de",
+            "user@example.com/resource with spaces",
+            "user@example.com/a/b/c",
+            "user@example.com/ünïcödé",
+            "user@example.com.",
+            "*@example.com", /* '*' is an ordinary local-part character */
+            "under_score@my_host.example",
+            "a@b/@",
         };
         static const char *const bad[] = {
-                "",
-                "@",
-                "@example.com",
-                "user@",
-                "user@/res",
-                "user@example.com/",
-                "example.com/",
-                "us er@example.com",
-                "us\"er@example.com",
-                "us&er@example.com",
-                "us'er@example.com",
-                "us:er@example.com",
-                "us<er@example.com",
-                "us>er@example.com",
-                "a@b@c",
-                "user@exa mple.com",
-                "user@example..com",
-                "user@.example.com",
-                "user@example.com..",
-                ".",
-                "user@[::1",
-                "user@[not:an:ip]",
-                "user@[1.2.3.4]",
-                "user@ex*ample.com",
-                "user@example.com/res\tx",
-                "user@example.com/res\x01",
-                "us\x7f" "er@example.com",
-                "user@example.com/\xc2\x85",  /* U+0085, a C1 control */
-                "user@example.com/\xff",      /* invalid UTF-8 */
-                "us\xc0\xafr@example.com",    /* overlong '/' */
-                "user@example.com/\xed\xa0\x80", /* surrogate */
+            "",
+            "@",
+            "@example.com",
+            "user@",
+            "user@/res",
+            "user@example.com/",
+            "example.com/",
+            "us er@example.com",
+            "us\"er@example.com",
+            "us&er@example.com",
+            "us'er@example.com",
+            "us:er@example.com",
+            "us<er@example.com",
+            "us>er@example.com",
+            "a@b@c",
+            "user@exa mple.com",
+            "user@example..com",
+            "user@.example.com",
+            "user@example.com..",
+            ".",
+            "user@[::1",
+            "user@[not:an:ip]",
+            "user@[1.2.3.4]",
+            "user@ex*ample.com",
+            "user@example.com/res\tx",
+            "user@example.com/res\x01",
+            ("us\x7f"
+             "er@example.com"),
+            "user@example.com/\xc2\x85",     /* U+0085, a C1 control */
+            "user@example.com/\xff",         /* invalid UTF-8 */
+            "us\xc0\xafr@example.com",       /* overlong '/' */
+            "user@example.com/\xed\xa0\x80", /* surrogate */
         };
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++)

@@ -371,6 +371,28 @@ static void test_check_keys(void)
         diags_done(&d);
 }
 
+static void test_many_errors(void)
+{
+        struct diags dd = {0};
+        struct ynode *n = NULL;
+        char *s = repeat("- &a x\n", 200, "");
+
+        CHECK_INT(ynode_parse(s, strlen(s), "t.yaml", &n, &dd), -EINVAL);
+        CHECK_INT(dd.n, 51);
+        if (dd.n == 51) {
+                CHECK_INT(dd.v[49].line, 50);
+                CHECK_STREQ(dd.v[50].msg, "too many errors, giving up");
+        }
+        diags_done(&dd);
+        free(s);
+
+        /* Reported in the order of the file, whatever the order they were found in. */
+        s = (char *)"a: 1\na: 2\nb: &x 3\n";
+        CHECK_INT(ynode_parse(s, strlen(s), "t.yaml", &n, &dd), -EINVAL);
+        CHECK(dd.n == 2 && dd.v[0].line == 2 && dd.v[1].line == 3);
+        diags_done(&dd);
+}
+
 int main(void)
 {
         test_good();
@@ -386,5 +408,6 @@ int main(void)
         test_scalars();
         test_strv();
         test_check_keys();
+        test_many_errors();
         return TESTS_RESULT();
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The agent stays online by itself: after Prosody is killed (SIGKILL) and
+started again on the same port, the agent reconnects (backoff 1 s to 60 s with
+jitter) and its commands work again, with the roster loaded afresh."""
+
+import signal
+import sys
+
+import harness as H
+from harness import expect
+
+RECONNECT_TIMEOUT = 90  # the backoff tops out at 60 s
+
+
+def commands_work(env, what):
+    alice = env.client('alice')
+    alice.execute(env.agent_jid, 'test/hello').expect_status('completed', what)
+    bob = env.client('bob')
+    r = bob.execute(env.agent_jid, 'test/confirm').expect_status('executing', what)
+    bob.command(env.agent_jid, 'test/confirm', r.sessionid, 'cancel').expect_status('canceled', what)
+
+
+def drop_clients(env):
+    for c in list(env.clients.values()):
+        c.xmpp.abort()
+    env.clients.clear()
+    if env._setup is not None:
+        env._setup.xmpp.abort()
+        env._setup = None
+
+
+def restart(env, down_for=0.0):
+    before = env.agent_jid
+    mark = env.agent.log_mark()
+    if down_for:
+        drop_clients(env)
+        env.prosody.kill(signal.SIGKILL)
+        env.sleep(down_for)  # the agent retries meanwhile; it must not give up or exit
+        env.agent.check_alive()
+        env.prosody.start()
+    else:
+        env.restart_server(signal.SIGKILL)
+    jid = env.agent.wait_online(since=mark, timeout=RECONNECT_TIMEOUT)
+    H.log('agent back online as %s (was %s)' % (jid, before))
+    return jid
+
+
+def test_baseline(env):
+    commands_work(env, 'before the restart')
+
+
+def test_reconnect_after_kill(env):
+    restart(env)
+    commands_work(env, 'after Prosody was killed and restarted')
+
+
+def test_reconnect_after_outage(env):
+    restart(env, down_for=5)
+    commands_work(env, 'after a 5 s outage')
+
+
+def test_roster_fetched_at_connect(env):
+    # Change carol's groups while the agent cannot reach the server: Prosody runs for a
+    # moment on another port, where only the owner's client connects. Back on the
+    # agent's port, the agent must learn the change from the roster it fetches.
+    carol = env.client('carol')
+    expect('test/admin' not in carol.commands(env.agent_jid), 'carol already sees test/admin')
+    port = env.prosody.port
+    drop_clients(env)
+    env.prosody.kill(signal.SIGKILL)
+    env.prosody.port = H.free_port()
+    env.prosody.write_config()
+    env.prosody.start()
+    env.set_groups({'carol': ['admins']})
+    drop_clients(env)
+    env.prosody.kill(signal.SIGKILL)
+    env.prosody.port = port
+    env.prosody.write_config()
+    mark = env.agent.log_mark()  # the agent cannot be online now: no server on its port
+    env.prosody.start()
+    env.agent.wait_online(since=mark, timeout=RECONNECT_TIMEOUT)
+    carol = env.client('carol')
+    got = carol.commands(env.agent_jid)
+    expect('test/admin' in got, 'after the reconnect carol sees %s: the roster was not fetched' % sorted(got))
+    carol.execute(env.agent_jid, 'test/admin').expect_status('completed', 'carol as admin')
+    env.set_groups({'carol': []})
+    env.wait_until(lambda: 'test/admin' not in carol.commands(env.agent_jid), 30,
+                   'carol to lose test/admin', interval=0.3)
+
+
+def test_single_agent_session(env):
+    # After the reconnects exactly one agent resource is online (no leaked sessions).
+    alice = env.client('alice')
+    probe = alice.ping(env.agent_jid)
+    probe.expect_result('ping to the agent after reconnects')
+    expect(env.agent.running(), 'the agent is no longer running')
+
+
+if __name__ == '__main__':
+    sys.exit(H.main(__file__, [
+        test_baseline,
+        test_reconnect_after_kill,
+        test_reconnect_after_outage,
+        test_roster_fetched_at_connect,
+        test_single_agent_session,
+    ]))
