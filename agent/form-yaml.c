@@ -19,9 +19,8 @@
 #include "template.h"
 
 static const char *const form_keys[] = {"title", "instructions", "fields", NULL};
-static const char *const field_keys[] = {"var",      "type",    "label",   "desc",
-                                         "required", "default", "options", "validate",
-                                         NULL};
+static const char *const field_keys[] = {"var",     "type",    "label",    "desc", "required",
+                                         "default", "options", "validate", NULL};
 static const char *const validate_keys[] = {"datatype", "range", "regex", NULL};
 static const char *const option_keys[] = {"value", "label", NULL};
 
@@ -30,7 +29,8 @@ static bool field_var_is_valid(const char *var)
         if (isempty(var))
                 return false;
         for (const char *p = var; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+                            *p))
                         return false;
         return true;
 }
@@ -86,9 +86,8 @@ static int parse_var(const struct form *form, size_t idx, const struct ynode *it
         if (ynode_string(n, &f->var, d) < 0)
                 return -EINVAL;
         if (!field_var_is_valid(f->var))
-                return ynode_error(n, d,
-                                   "invalid field var '%s' (letters, digits, '_', '.', '-' only)",
-                                   f->var);
+                return ynode_error(
+                    n, d, "invalid field var '%s' (letters, digits, '_', '.', '-' only)", f->var);
         /* Built-ins always win in templates, so a field of that name could never be read. */
         if (template_var_is_builtin(f->var))
                 return ynode_error(n, d, "field var '%s' is reserved for a template variable",
@@ -132,8 +131,7 @@ static int parse_options(const struct ynode *n, struct form_field *f, struct dia
                 return ynode_error(n, d, "field '%s': too many options (limit %d)", field_name(f),
                                    FORM_MAX_VALUES);
         for (size_t i = 0; i < n->n; i++) {
-                struct form_option *o = array_grow((void **)&f->options, &f->n_options,
-                                                   sizeof(*o));
+                struct form_option *o = array_grow((void **)&f->options, &f->n_options, sizeof(*o));
                 if (!o)
                         return -ENOMEM;
                 if (parse_option(n->items[i], o, d) < 0) {
@@ -142,9 +140,8 @@ static int parse_options(const struct ynode *n, struct form_field *f, struct dia
                 }
                 for (size_t j = 0; j < i; j++)
                         if (streq_ptr(f->options[j].value, o->value))
-                                r = ynode_error(n->items[i], d,
-                                                "field '%s': duplicate option '%s'", field_name(f),
-                                                o->value);
+                                r = ynode_error(n->items[i], d, "field '%s': duplicate option '%s'",
+                                                field_name(f), o->value);
         }
         return r;
 }
@@ -160,7 +157,8 @@ static bool has_option(const struct form_field *f, const char *value)
 /* XEP-0004 booleans are "1"/"0"/"true"/"false"; YAML spellings are welcome in the policy. */
 static int normalize_bool(char **value)
 {
-        static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+        static const char *const yes[] = {"1", "true", "yes", "on"};
+        static const char *const no[] = {"0", "false", "no", "off"};
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 const char *v = strcasecmp(*value, yes[i]) == 0  ? "1"
@@ -180,8 +178,7 @@ static int normalize_bool(char **value)
         return -EINVAL;
 }
 
-static int check_default(const struct ynode *n, struct form_field *f, char **value,
-                         struct diags *d)
+static int check_default(const struct ynode *n, struct form_field *f, char **value, struct diags *d)
 {
         _cleanup_free_ char *error = NULL;
         int r;
@@ -198,7 +195,8 @@ static int check_default(const struct ynode *n, struct form_field *f, char **val
         case FORM_FIELD_LIST_SINGLE:
         case FORM_FIELD_LIST_MULTI:
                 if (!has_option(f, *value))
-                        return ynode_error(n, d, "field '%s': default '%s' is not one of the options",
+                        return ynode_error(n, d,
+                                           "field '%s': default '%s' is not one of the options",
                                            field_name(f), *value);
                 return 0;
         case FORM_FIELD_JID_SINGLE:
@@ -215,8 +213,8 @@ static int check_default(const struct ynode *n, struct form_field *f, char **val
                 break;
         }
         if (form_check_value(f, *value, &error) < 0)
-                return ynode_error(n, d, "field '%s': default '%s' is invalid: %s", field_name(f), *value,
-                                   strempty(error));
+                return ynode_error(n, d, "field '%s': default '%s' is invalid: %s", field_name(f),
+                                   *value, strempty(error));
         return 0;
 }
 
@@ -318,8 +316,9 @@ static int parse_datatype(const struct ynode *n, struct form_field *f, struct di
                 return -EINVAL;
         t = form_datatype_from_string(s);
         if (t < 0)
-                return ynode_error(n, d, "field '%s': unknown datatype '%s' (e.g. xs:string, "
-                                         "xs:integer, xs:boolean, xs:date)",
+                return ynode_error(n, d,
+                                   "field '%s': unknown datatype '%s' (e.g. xs:string, "
+                                   "xs:integer, xs:boolean, xs:date)",
                                    field_name(f), s);
         f->validate.datatype = (enum form_datatype)t;
         return 0;

@@ -22,7 +22,8 @@ char *jid_bare(const char *s);
 char *jid_normalize(const char *s);
 /* Newly allocated domain part; NULL on error. */
 char *jid_domain(const char *s);
-/* True when bare JIDs a and b are equal (local and domain case-insensitively). */
+/* True when the bare parts of a and b are equal (local and domain case-insensitively; any
+ * resources are ignored). */
 bool jid_bare_equal(const char *a, const char *b) _pure_;
 /* Matches a bare JID against a pattern: a bare JID, or "*@domain". */
 bool jid_match(const char *pattern, const char *bare) _pure_;

@@ -79,8 +79,8 @@ static int check_pattern(struct policy_ctx *ctx, const struct ynode *n, bool all
                                    s, allow_domain ? " or domain" : "");
         /* In access lists a domain alone would only match the server itself: surely a mistake. */
         if (!allow_domain && is_domain(s))
-                return ynode_error(n, ctx->d, "'%s' is a domain: write '*@%s' for all its users",
-                                   s, s);
+                return ynode_error(n, ctx->d, "'%s' is a domain: write '*@%s' for all its users", s,
+                                   s);
         /* Without a valid account there is no own domain to compare with. */
         if (jid_is_valid(ctx->p->account.jid) && !policy_domain_is_served(ctx->p, s))
                 return ynode_warning(n, ctx->d,

@@ -106,8 +106,8 @@ static int parse_node(struct policy_ctx *ctx, const struct ynode *cmd, struct co
                 _cleanup_free_ char *at = policy_where(ctx->command_where[first]);
                 if (!at)
                         return -ENOMEM;
-                return ynode_error(n, ctx->d, "duplicate node '%s' (first defined at %s)",
-                                   c->node, at);
+                return ynode_error(n, ctx->d, "duplicate node '%s' (first defined at %s)", c->node,
+                                   at);
         }
         return 0;
 }
@@ -130,9 +130,9 @@ static int parse_access_rules(struct policy_ctx *ctx, const struct ynode *cmd, s
                 r = policy_parse_allow(ctx, deny, &c->deny);
         if (!allow)
                 return policy_merge_error(
-                        r, ynode_warning(cmd, ctx->d,
-                                         "command '%s': no allow: nobody can run this command",
-                                         command_name(c)));
+                    r, ynode_warning(cmd, ctx->d,
+                                     "command '%s': no allow: nobody can run this command",
+                                     command_name(c)));
         r = policy_merge_error(r, policy_parse_allow(ctx, allow, &c->allow));
         c->has_allow = r >= 0;
         return r;
@@ -150,8 +150,8 @@ static int parse_confirm(struct policy_ctx *ctx, const struct ynode *n, struct c
                 /* Point at the text itself when it has its own node. */
                 const struct ynode *where = e->lang ? ynode_get(n, e->lang) : n;
 
-                r = policy_merge_error(r, template_check(e->text, c->form, false,
-                                                         where ? where : n, ctx->d));
+                r = policy_merge_error(
+                    r, template_check(e->text, c->form, false, where ? where : n, ctx->d));
         }
         return r;
 }
@@ -188,8 +188,7 @@ static int parse_action(struct policy_ctx *ctx, const struct ynode *cmd, struct 
 }
 
 /* The form comes first: confirm and the action's templates are checked against it. */
-static int parse_form_and_action(struct policy_ctx *ctx, const struct ynode *cmd,
-                                 struct command *c)
+static int parse_form_and_action(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
 {
         const struct ynode *n = ynode_get(cmd, "form");
         int r;

@@ -116,8 +116,7 @@ static int loaded_add(struct loaded *l, struct ynode *doc, const struct stat *st
 }
 
 /* Reads and parses path; an I/O error is reported at where (or at the file itself). */
-static int load_doc(struct loaded *l, const char *path, const struct ynode *where,
-                    struct diags *d)
+static int load_doc(struct loaded *l, const char *path, const struct ynode *where, struct diags *d)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -134,9 +133,9 @@ static int load_doc(struct loaded *l, const char *path, const struct ynode *wher
                 return ynode_error(where, d, "cannot read included file '%s': %s", path,
                                    strerror(-r));
         if (r < 0)
-                return r == -ENOMEM ? r
-                                    : diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read: %s",
-                                                strerror(-r));
+                return r == -ENOMEM
+                           ? r
+                           : diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(-r));
         r = ynode_parse(buf, len, path, &doc, d);
         if (r < 0)
                 return r;
@@ -232,8 +231,7 @@ static const struct ynode *key_node(const struct ynode *map, const char *key)
         return NULL;
 }
 
-static int read_password(const char *path, const struct ynode *where, char **ret,
-                         struct diags *d)
+static int read_password(const char *path, const struct ynode *where, char **ret, struct diags *d)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -253,8 +251,8 @@ static int read_password(const char *path, const struct ynode *where, char **ret
                                     "chmod 600 it",
                                     path, (unsigned)(st.st_mode & 07777));
         if (len > PASSWORD_MAX || memchr(buf, 0, len))
-                r = ynode_error(where, d, "password_file '%s' is not a password (too long or binary)",
-                                path);
+                r = ynode_error(where, d,
+                                "password_file '%s' is not a password (too long or binary)", path);
         else if (len > 0 && buf[len - 1] == '\n')
                 buf[--len] = 0; /* editors add one */
         if (r >= 0 && len == 0)
@@ -311,8 +309,8 @@ int policy_load(const char *path, struct policy **ret, struct diags *d)
         if (r < 0)
                 return r;
         r = load_includes(&l, dir, d);
-        r = policy_merge_error(r, policy_from_ynodes((const struct ynode *const *)l.docs, l.n, &p,
-                                                     d));
+        r = policy_merge_error(r,
+                               policy_from_ynodes((const struct ynode *const *)l.docs, l.n, &p, d));
         if (p)
                 r = policy_merge_error(r, load_password(p, l.docs[0], dir, d));
         if (r == -ENOMEM)

@@ -7,13 +7,12 @@
 #include "jid.h"
 #include "policy-internal.h"
 
-static const char *const main_keys[] = {"account",  "include",  "access",  "sessions",
-                                        "subscriptions", "commands", "presence", "plugins",
-                                        NULL};
+static const char *const main_keys[] = {"account",  "include",       "access",
+                                        "sessions", "subscriptions", "commands",
+                                        "presence", "plugins",       NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
-static const char *const account_keys[] = {"jid",  "password", "password_file", "host",
-                                           "port", "tls",      "ca_file",       "priority",
-                                           NULL};
+static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
+                                           "tls", "ca_file",  "priority",      NULL};
 static const char *const sessions_keys[] = {"idle_timeout", "max_per_requester", "max_total",
                                             "rate_per_minute", NULL};
 static const char *const subscriptions_keys[] = {"accept", NULL};
@@ -26,10 +25,10 @@ static struct policy *policy_new(void)
                 return NULL;
         p->account.tls = TLS_REQUIRED;
         p->sessions = (struct sessions_config){
-                .idle_timeout = 10 * 60 * USEC_PER_SEC,
-                .max_per_requester = 5,
-                .max_total = 200,
-                .rate_per_minute = 60,
+            .idle_timeout = 10 * 60 * USEC_PER_SEC,
+            .max_per_requester = 5,
+            .max_total = 200,
+            .rate_per_minute = 60,
         };
         return p;
 }
@@ -76,10 +75,10 @@ void policy_ctx_done(struct policy_ctx *ctx)
 static int parse_tls(struct policy_ctx *ctx, const struct ynode *n, enum tls_mode *ret)
 {
         static const char *const names[] = {
-                [TLS_REQUIRED] = "required",
-                [TLS_DIRECT] = "direct",
-                [TLS_TRUST_SELF_SIGNED] = "trust-self-signed",
-                [TLS_PLAINTEXT] = "plaintext",
+            [TLS_REQUIRED] = "required",
+            [TLS_DIRECT] = "direct",
+            [TLS_TRUST_SELF_SIGNED] = "trust-self-signed",
+            [TLS_PLAINTEXT] = "plaintext",
         };
         _cleanup_free_ char *s = NULL;
 
@@ -211,11 +210,11 @@ static int parse_sessions(struct policy_ctx *ctx, const struct ynode *n)
                 else
                         s->idle_timeout = t;
         }
-        r = policy_merge_error(r, parse_unsigned(ctx, n, "max_per_requester", 10000,
-                                                 &s->max_per_requester));
+        r = policy_merge_error(
+            r, parse_unsigned(ctx, n, "max_per_requester", 10000, &s->max_per_requester));
         r = policy_merge_error(r, parse_unsigned(ctx, n, "max_total", 1000000, &s->max_total));
-        return policy_merge_error(r, parse_unsigned(ctx, n, "rate_per_minute", 1000000,
-                                                    &s->rate_per_minute));
+        return policy_merge_error(
+            r, parse_unsigned(ctx, n, "rate_per_minute", 1000000, &s->rate_per_minute));
 }
 
 static int parse_subscriptions(struct policy_ctx *ctx, const struct ynode *n)
@@ -228,8 +227,8 @@ static int parse_subscriptions(struct policy_ctx *ctx, const struct ynode *n)
         r = ynode_check_keys(n, subscriptions_keys, ctx->d);
         v = ynode_get(n, "accept");
         if (v)
-                r = policy_merge_error(r, policy_parse_patterns(ctx, v,
-                                                                &ctx->p->subscriptions_accept));
+                r = policy_merge_error(
+                    r, policy_parse_patterns(ctx, v, &ctx->p->subscriptions_accept));
         return r;
 }
 
@@ -243,7 +242,8 @@ static int check_include(struct policy_ctx *ctx, const struct ynode *n)
 
 static bool key_is_main_only(const char *key)
 {
-        return strv_contains((char **)main_keys, key) && !strv_contains((char **)included_keys, key);
+        return strv_contains((char **)main_keys, key) &&
+               !strv_contains((char **)included_keys, key);
 }
 
 static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool main_file)
@@ -258,14 +258,14 @@ static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool 
 
                 if (!main_file && key_is_main_only(k->scalar))
                         r = policy_merge_error(
-                                r, ynode_error(k, ctx->d,
-                                               "'%s' may only appear in the main file; included "
-                                               "files may contain access and commands",
-                                               k->scalar));
+                            r, ynode_error(k, ctx->d,
+                                           "'%s' may only appear in the main file; included "
+                                           "files may contain access and commands",
+                                           k->scalar));
                 else if (main_file && (streq(k->scalar, "presence") || streq(k->scalar, "plugins")))
                         r = policy_merge_error(
-                                r, ynode_warning(k, ctx->d, "'%s' is not supported yet; ignored",
-                                                 k->scalar));
+                            r, ynode_warning(k, ctx->d, "'%s' is not supported yet; ignored",
+                                             k->scalar));
         }
         return r;
 }

@@ -22,6 +22,7 @@ struct ynode {
         size_t n;           /* YNODE_MAP, YNODE_SEQ: number of children */
         struct ynode **items; /* children: sequence items or map values */
         struct ynode **keys;  /* YNODE_MAP: the key scalars, parallel to items */
+        const char *key;      /* a map value's key (owned by the key node), for messages */
         char *file_owned;
 };
 
@@ -35,7 +36,8 @@ const struct ynode *ynode_get(const struct ynode *map, const char *key);
 /* True for an absent node or a plain null scalar ("", "~", "null", "Null", "NULL"). */
 bool ynode_is_null(const struct ynode *n);
 
-/* Typed accessors. Each reports "expected a ..." with the node's position and returns -EINVAL.
+/* Typed accessors. Each reports "expected a ..." (prefixed with "key: " for a map value) with
+ * the node's position and returns -EINVAL.
  * A null scalar is not a string, number or duration. ynode_bool() takes only unquoted
  * true/false/yes/no/on/off (any case): a quoted "yes" is a string. */
 int ynode_expect(const struct ynode *n, enum ynode_type type, struct diags *d);

@@ -307,13 +307,12 @@ static int parse_ids(const struct ynode *exec, struct exec_config *c, struct dia
         bool have_gid = false;
         int r = 0;
 
-        if (!user && !group) {
-                if (geteuid() == 0)
-                        ynode_warning(exec, d,
-                                      "the agent runs as root, so this program will too; "
-                                      "set user: to drop privileges");
+        if (!user && geteuid() == 0)
+                ynode_warning(exec, d,
+                              "the agent runs as root, so this program will too; "
+                              "set user: to drop privileges");
+        if (!user && !group)
                 return 0;
-        }
         if (geteuid() != 0)
                 return ynode_error(user ? user : group, d,
                                    "user: and group: need the agent to run as root "

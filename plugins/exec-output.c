@@ -195,7 +195,7 @@ static char **split_lines(char *text)
 
         for (const char *p = text; *p; p++)
                 n += *p == '\n';
-        l = calloc(n + 1, sizeof(char *));
+        l = calloc(n + 2, sizeof(char *)); /* room for a marker line */
         if (!l)
                 return NULL;
         n = 0;

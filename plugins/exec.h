@@ -108,7 +108,7 @@ struct exec_outcome {
  * text fits in XML; never longer than the input. */
 char *exec_text_sanitize(const char *s, size_t len);
 /* Builds the result the requester sees. */
-int exec_build_result(const struct exec_outcome *o, enum exec_output mode,
+int exec_build_result(const struct exec_outcome *o, enum exec_output mode, const char *cwd,
                       struct action_result **ret);
 /* Renders a result as a chat message (for detach: true). */
 char *exec_result_to_text(const char *node, const struct action_result *r);

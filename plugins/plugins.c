@@ -4,6 +4,8 @@
 /* The explicit list of built-in backends; the YAML key selects one. */
 const struct action_ops *const builtin_actions[] = {
         &reply_action,
+        &dbus_action,
+        &exec_action,
         NULL,
 };
 

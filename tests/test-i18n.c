@@ -74,17 +74,18 @@ static void test_plain(void)
 
 static void test_map_and_pick(void)
 {
-        struct ynode *n = parse("v: {en: Restart, fr-FR: Redémarrer, de: Neustart, pt-BR: Reiniciar}");
+        struct ynode *n =
+            parse("v: {en: Restart, fr-FR: Redémarrer, de: Neustart, pt-BR: Reiniciar}");
         struct i18n t = {0};
         const char *lang = NULL;
 
         CHECK_INT(i18n_from_ynode(ynode_get(n, "v"), &t, &d), 0);
         CHECK_INT(t.n, 4);
         CHECK_STREQ(i18n_pick(&t, "de"), "Neustart");
-        CHECK_STREQ(i18n_pick(&t, "DE"), "Neustart");       /* case-insensitive */
+        CHECK_STREQ(i18n_pick(&t, "DE"), "Neustart");      /* case-insensitive */
         CHECK_STREQ(i18n_pick(&t, "fr-fr"), "Redémarrer"); /* exact, any case */
-        CHECK_STREQ(i18n_pick(&t, "de-AT"), "Neustart");     /* primary subtag of the request */
-        CHECK_STREQ(i18n_pick(&t, "fr"), "Redémarrer");     /* primary subtag of the entry */
+        CHECK_STREQ(i18n_pick(&t, "de-AT"), "Neustart");   /* primary subtag of the request */
+        CHECK_STREQ(i18n_pick(&t, "fr"), "Redémarrer");    /* primary subtag of the entry */
         CHECK_STREQ(i18n_pick_lang(&t, "fr-CA", &lang), "Redémarrer");
         CHECK_STREQ(lang, "fr-FR");
         CHECK_STREQ(i18n_pick(&t, "pt"), "Reiniciar");

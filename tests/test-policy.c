@@ -71,41 +71,41 @@ static struct policy *ok(const char *main_yaml, const char *inc_yaml)
 #define ACCOUNT "account: {jid: bot@example.org, password_file: pw}\n"
 
 static const char full[] =
-        "account:\n"
-        "  jid: bot@example.org/adhocd\n"
-        "  password_file: secret\n"
-        "  host: xmpp.example.org\n"
-        "  port: 5223\n"
-        "  tls: direct\n"
-        "  ca_file: /etc/ssl/ca.pem\n"
-        "  priority: -5\n"
-        "include: [conf.d/*.yaml]\n"
-        "access:\n"
-        "  remote_domains: [Partner.Example, ops.example.org]\n"
-        "  admins: {groups: [Admins], jids: [alice@example.org, '*@ops.example.org']}\n"
-        "  partners: {jids: [bob@partner.example]}\n"
-        "sessions: {idle_timeout: 5m, max_per_requester: 2, max_total: 50, rate_per_minute: 10}\n"
-        "subscriptions:\n"
-        "  accept: [alice@example.org, '*@ops.example.org', partner.example]\n"
-        "commands:\n"
-        "  - node: restart\n"
-        "    name: {en: Restart, fr: Redémarrer}\n"
-        "    allow: admins\n"
-        "    deny: {jids: [eve@example.org], groups: [Interns]}\n"
-        "    form:\n"
-        "      title: Restart a service\n"
-        "      fields:\n"
-        "        - {var: unit, type: list-single, options: [web, db], default: web}\n"
-        "        - {var: why, label: {en: Reason, fr: Raison}, required: true}\n"
-        "    confirm: {en: 'Restart {unit}?', fr: 'Redémarrer {unit} ?'}\n"
-        "    reply: 'Restarted {unit} for {from_bare}.'\n"
-        "  - node: status/all\n"
-        "    name: Status\n"
-        "    allow: {access: [admins, partners], groups: [Viewers], jids: ['*@example.org']}\n"
-        "    reply: {note: OK, echo: true}\n"
-        "  - node: nobody\n"
-        "    name: Nobody\n"
-        "    reply: never\n";
+    "account:\n"
+    "  jid: bot@example.org/adhocd\n"
+    "  password_file: secret\n"
+    "  host: xmpp.example.org\n"
+    "  port: 5223\n"
+    "  tls: direct\n"
+    "  ca_file: /etc/ssl/ca.pem\n"
+    "  priority: -5\n"
+    "include: [conf.d/*.yaml]\n"
+    "access:\n"
+    "  remote_domains: [Partner.Example, ops.example.org]\n"
+    "  admins: {groups: [Admins], jids: [alice@example.org, '*@ops.example.org']}\n"
+    "  partners: {jids: [bob@partner.example]}\n"
+    "sessions: {idle_timeout: 5m, max_per_requester: 2, max_total: 50, rate_per_minute: 10}\n"
+    "subscriptions:\n"
+    "  accept: [alice@example.org, '*@ops.example.org', partner.example]\n"
+    "commands:\n"
+    "  - node: restart\n"
+    "    name: {en: Restart, fr: Redémarrer}\n"
+    "    allow: admins\n"
+    "    deny: {jids: [eve@example.org], groups: [Interns]}\n"
+    "    form:\n"
+    "      title: Restart a service\n"
+    "      fields:\n"
+    "        - {var: unit, type: list-single, options: [web, db], default: web}\n"
+    "        - {var: why, label: {en: Reason, fr: Raison}, required: true}\n"
+    "    confirm: {en: 'Restart {unit}?', fr: 'Redémarrer {unit} ?'}\n"
+    "    reply: 'Restarted {unit} for {from_bare}.'\n"
+    "  - node: status/all\n"
+    "    name: Status\n"
+    "    allow: {access: [admins, partners], groups: [Viewers], jids: ['*@example.org']}\n"
+    "    reply: {note: OK, echo: true}\n"
+    "  - node: nobody\n"
+    "    name: Nobody\n"
+    "    reply: never\n";
 
 static void test_full(void)
 {
@@ -127,7 +127,8 @@ static void test_full(void)
         CHECK_INT(p->sessions.max_per_requester, 2);
         CHECK_INT(p->sessions.max_total, 50);
         CHECK_INT(p->sessions.rate_per_minute, 10);
-        CHECK(strv_length(p->remote_domains) == 2 && streq(p->remote_domains[0], "partner.example"));
+        CHECK(strv_length(p->remote_domains) == 2 &&
+              streq(p->remote_domains[0], "partner.example"));
         CHECK_INT(strv_length(p->subscriptions_accept), 3);
         CHECK_INT(p->n_access_lists, 2);
         CHECK_INT(p->n_commands, 3);
@@ -208,7 +209,8 @@ static void test_account_errors(void)
         fails("account: {jid: a@b.c, password_file: pw, port: 65536}\n", NULL);
         ERROR_AT(1, 48, "got '65536'");
         fails("account: {jid: a@b.c, password_file: pw, tls: optional}\n", NULL);
-        ERROR_AT(1, 47, "invalid tls 'optional' (one of: required, direct, trust-self-signed, plaintext)");
+        ERROR_AT(1, 47,
+                 "invalid tls 'optional' (one of: required, direct, trust-self-signed, plaintext)");
         fails("account: {jid: a@b.c, password_file: pw, priority: 128}\n", NULL);
         ERROR_AT(1, 52, "expected an integer between -128 and 127, got '128'");
         fails("account: {jid: a@b.c, password_file: pw, pasword: x}\n", NULL);
@@ -247,15 +249,19 @@ static void test_subscriptions(void)
         ERROR_AT(2, 17, "unknown key 'acept' (did you mean 'accept'?)");
 
         p = ok(ACCOUNT "subscriptions: {accept: [friend@other.org]}\n", NULL);
-        WARNING_AT(2, 26, "'friend@other.org' is outside the account's domain and remote_domains: it never matches");
+        WARNING_AT(2, 26,
+                   "'friend@other.org' is outside the account's domain and remote_domains: it "
+                   "never matches");
         if (p) {
                 CHECK(!policy_accepts_subscription(p, "friend@other.org"));
                 policy_free(p);
         }
 
-        p = ok(ACCOUNT "access: {remote_domains: [partner.example, ops.example.org]}\n"
-                       "subscriptions: {accept: [alice@example.org, '*@ops.example.org', partner.example]}\n",
-               NULL);
+        p = ok(
+            ACCOUNT
+            "access: {remote_domains: [partner.example, ops.example.org]}\n"
+            "subscriptions: {accept: [alice@example.org, '*@ops.example.org', partner.example]}\n",
+            NULL);
         if (!p)
                 return;
         CHECK(policy_accepts_subscription(p, "alice@example.org"));
@@ -321,7 +327,8 @@ static void test_included(void)
         fails(ACCOUNT, "sessions: {}\nsubscriptions: {}\ninclude: []\n");
         CHECK(has_diag(DIAG_ERROR, "inc.yaml", 3, 1, "'include' may only appear in the main file"));
         fails(ACCOUNT, "acess: {}\n");
-        CHECK(has_diag(DIAG_ERROR, "inc.yaml", 1, 1, "unknown key 'acess' (did you mean 'access'?)"));
+        CHECK(
+            has_diag(DIAG_ERROR, "inc.yaml", 1, 1, "unknown key 'acess' (did you mean 'access'?)"));
         fails(ACCOUNT, "[a]\n");
         CHECK(has_diag(DIAG_ERROR, "inc.yaml", 1, 1, "expected a map, got a list"));
 
@@ -352,8 +359,18 @@ static void test_command_errors(void)
         ERROR_AT(3, 22, "invalid language tag 'en_GB'");
         fails(ACCOUNT "commands:\n  - {node: a, name: A}\n", NULL);
         ERROR_AT(3, 5, "command 'a' has no action (one of: reply");
-        fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, exec: [ls]}\n", NULL);
-        ERROR_AT(3, 34, "unknown key 'exec'");
+        fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, shell: ls}\n", NULL);
+        ERROR_AT(3, 34, "unknown key 'shell'");
+        /* Two actions: the second is reported, whichever backends are built in. */
+        if (action_ops_lookup("exec")) {
+                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, exec: [ls]}\n", NULL);
+                ERROR_AT(3, 34, "command 'a' has more than one action ('reply' and 'exec')");
+        } else {
+                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, exec: [ls]}\n", NULL);
+                ERROR_AT(3, 34, "unknown key 'exec'");
+        }
+        fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, 'reply ': y}\n", NULL);
+        ERROR_AT(3, 34, "unknown key 'reply ' (did you mean 'reply'?)");
         fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, replay: y}\n", NULL);
         ERROR_AT(3, 34, "unknown key 'replay' (did you mean 'reply'?)");
         fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: ~}\n", NULL);
@@ -366,13 +383,17 @@ static void test_command_errors(void)
                       "commands:\n  - {node: a, name: A, allow: [ops, nope], reply: x}\n",
               NULL);
         ERROR_AT(4, 37, "unknown access list 'nope'");
-        fails(ACCOUNT "commands:\n  - {node: a, name: A, deny: {access: [x]}, allow: {jid: [a]}, reply: x}\n",
-              NULL);
+        fails(
+            ACCOUNT
+            "commands:\n  - {node: a, name: A, deny: {access: [x]}, allow: {jid: [a]}, reply: x}\n",
+            NULL);
         ERROR_AT(3, 40, "unknown access list 'x'");
         ERROR_AT(3, 53, "unknown key 'jid' (did you mean 'jids'?)");
-        fails(ACCOUNT "commands:\n  - {node: a, name: A, allow: {jids: ['bad jid']}, reply: x}\n", NULL);
+        fails(ACCOUNT "commands:\n  - {node: a, name: A, allow: {jids: ['bad jid']}, reply: x}\n",
+              NULL);
         ERROR_AT(3, 39, "invalid JID pattern 'bad jid'");
-        fails(ACCOUNT "commands:\n  - {node: a, name: A, allow: {}, confirm: 'Sure {x}?', reply: x}\n",
+        fails(ACCOUNT
+              "commands:\n  - {node: a, name: A, allow: {}, confirm: 'Sure {x}?', reply: x}\n",
               NULL);
         ERROR_AT(3, 50, "template references undeclared field 'x'");
         fails(ACCOUNT "commands:\n"
@@ -392,7 +413,8 @@ static void test_duplicates(void)
               NULL);
         ERROR_AT(4, 12, "duplicate node 'a' (first defined at main.yaml:3:12)");
         fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x}\n",
-              "commands:\n  - {node: b, name: B, reply: x}\n  - node: a\n    name: A\n    reply: y\n");
+              "commands:\n  - {node: b, name: B, reply: x}\n  - node: a\n    name: A\n    reply: "
+              "y\n");
         CHECK(has_diag(DIAG_ERROR, "inc.yaml", 3, 11,
                        "duplicate node 'a' (first defined at main.yaml:3:12)"));
         fails(ACCOUNT "commands:\n"
@@ -406,8 +428,9 @@ static void form_fails(const char *fields, unsigned line, unsigned col, const ch
 {
         _cleanup_free_ char *yaml = NULL;
 
-        CHECK(asprintf(&yaml, ACCOUNT "commands:\n  - node: a\n    name: A\n    reply: x\n"
-                                      "    form:\n      fields:\n%s",
+        CHECK(asprintf(&yaml,
+                       ACCOUNT "commands:\n  - node: a\n    name: A\n    reply: x\n"
+                               "    form:\n      fields:\n%s",
                        fields) > 0);
         fails(yaml, NULL);
         ERROR_AT(line, col, msg);
@@ -423,12 +446,14 @@ static void test_forms(void)
         form_fails("        - {var: from}\n", 8, 17, "field var 'from' is reserved");
         form_fails("        - {var: a}\n        - {var: a}\n", 9, 17, "duplicate field var 'a'");
         form_fails("        - {var: a, type: dropdown}\n", 8, 26, "unknown field type 'dropdown'");
-        form_fails("        - {var: a, type: list-single}\n", 8, 11, "list field 'a' needs options");
+        form_fails("        - {var: a, type: list-single}\n", 8, 11,
+                   "list field 'a' needs options");
         form_fails("        - {var: a, options: [x]}\n", 8, 29,
                    "field 'a': options are only allowed on list-single and list-multi fields");
         form_fails("        - {var: a, type: list-multi, options: [x, y], default: [x, z]}\n", 8,
                    68, "field 'a': default 'z' is not one of the options");
-        form_fails("        - {var: a, type: list-single, options: [x, {value: y, label: Y}, {label: Z}]}\n",
+        form_fails("        - {var: a, type: list-single, options: [x, {value: y, label: Y}, "
+                   "{label: Z}]}\n",
                    8, 74, "option needs a 'value'");
         form_fails("        - {var: a, type: list-single, options: [x, x]}\n", 8, 52,
                    "field 'a': duplicate option 'x'");
@@ -444,8 +469,8 @@ static void test_forms(void)
                    "field 'a': range needs a numeric or date datatype");
         form_fails("        - {var: a, validate: {datatype: 'xs:integer', range: [10, 2]}}\n", 8,
                    62, "field 'a': range minimum 10 is greater than maximum 2");
-        form_fails("        - {var: a, validate: {datatype: 'xs:integer', range: [x, 2]}}\n", 8,
-                   63, "field 'a': range bound 'x' is not a valid xs:integer");
+        form_fails("        - {var: a, validate: {datatype: 'xs:integer', range: [x, 2]}}\n", 8, 63,
+                   "field 'a': range bound 'x' is not a valid xs:integer");
         form_fails("        - {var: a, validate: {datatype: 'xs:integer', range: [1]}}\n", 8, 62,
                    "field 'a': range must be a list [min, max]");
         form_fails("        - {var: a, default: abc, validate: {datatype: 'xs:integer'}}\n", 8, 29,
@@ -461,12 +486,17 @@ static void test_forms(void)
         form_fails("        []\n", 8, 9, "form has no fields");
         {
                 _cleanup_free_ char *yaml = NULL;
-                CHECK(asprintf(&yaml, "%s", ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {title: T, fields: []}}\n") > 0);
+                CHECK(asprintf(&yaml, "%s",
+                               ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {title: "
+                                       "T, fields: []}}\n") > 0);
                 fails(yaml, NULL);
                 ERROR_AT(3, 59, "form has no fields");
-                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {title: T}}\n", NULL);
+                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {title: T}}\n",
+                      NULL);
                 ERROR_AT(3, 40, "form needs 'fields'");
-                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {titel: T, fields: [{var: a}]}}\n", NULL);
+                fails(ACCOUNT "commands:\n  - {node: a, name: A, reply: x, form: {titel: T, "
+                              "fields: [{var: a}]}}\n",
+                      NULL);
                 ERROR_AT(3, 41, "unknown key 'titel' (did you mean 'title'?)");
         }
 
@@ -478,10 +508,13 @@ static void test_forms(void)
                        "      instructions: {en: Fill, fr: Remplir}\n"
                        "      fields:\n"
                        "        - {type: fixed, default: [line one, line two]}\n"
-                       "        - {var: n, validate: {datatype: 'xs:integer', range: [1, ~], regex: '[0-9]+'}, default: '5'}\n"
+                       "        - {var: n, validate: {datatype: 'xs:integer', range: [1, ~], "
+                       "regex: '[0-9]+'}, default: '5'}\n"
                        "        - {var: flag, type: boolean, default: yes}\n"
-                       "        - {var: day, validate: {datatype: 'xs:date', range: ['2020-01-01', '2030-12-31']}}\n"
-                       "        - {var: hosts, type: list-multi, options: [{value: a, label: {en: A}}, b], default: [a, b]}\n"
+                       "        - {var: day, validate: {datatype: 'xs:date', range: ['2020-01-01', "
+                       "'2030-12-31']}}\n"
+                       "        - {var: hosts, type: list-multi, options: [{value: a, label: {en: "
+                       "A}}, b], default: [a, b]}\n"
                        "        - {var: secret, type: text-private, desc: Never logged}\n",
                NULL);
         if (!p)
@@ -522,17 +555,20 @@ static void test_node_syntax(void)
 
 static void test_allows(void)
 {
-        struct policy *p = ok(
-                ACCOUNT "access:\n"
-                        "  remote_domains: [partner.example]\n"
-                        "  admins: {groups: [Admins], jids: [root@example.org]}\n"
-                        "commands:\n"
-                        "  - {node: admin, name: A, allow: admins, deny: {jids: [mallory@example.org], groups: [Banned]}, reply: x}\n"
-                        "  - {node: everyone, name: E, allow: {jids: ['*@example.org', '*@partner.example', bob@other.example]}, reply: x}\n"
-                        "  - {node: nobody, name: N, reply: x}\n"
-                        "  - {node: empty, name: E, allow: {}, reply: x}\n",
-                NULL);
-        char *admins[] = {(char *)"Admins", NULL}, *banned[] = {(char *)"Admins", (char *)"Banned", NULL};
+        struct policy *p =
+            ok(ACCOUNT "access:\n"
+                       "  remote_domains: [partner.example]\n"
+                       "  admins: {groups: [Admins], jids: [root@example.org]}\n"
+                       "commands:\n"
+                       "  - {node: admin, name: A, allow: admins, deny: {jids: "
+                       "[mallory@example.org], groups: [Banned]}, reply: x}\n"
+                       "  - {node: everyone, name: E, allow: {jids: ['*@example.org', "
+                       "'*@partner.example', bob@other.example]}, reply: x}\n"
+                       "  - {node: nobody, name: N, reply: x}\n"
+                       "  - {node: empty, name: E, allow: {}, reply: x}\n",
+               NULL);
+        char *admins[] = {(char *)"Admins", NULL},
+             *banned[] = {(char *)"Admins", (char *)"Banned", NULL};
         char *lower[] = {(char *)"admins", NULL};
         const struct command *admin, *everyone, *nobody, *empty;
 
@@ -643,9 +679,11 @@ static void test_load(void)
         pw_path = tmp_path("secret");
         make_dir("conf.d");
         write_file("secret", "s3cret\n", 0600);
-        write_file("conf.d/20-b.yaml", "commands: [{node: b, name: B, allow: admins, reply: x}]\n", 0644);
-        write_file("conf.d/10-a.yaml", "access: {admins: {groups: [A]}}\n"
-                                       "commands: [{node: a, name: A, allow: admins, reply: x}]\n",
+        write_file("conf.d/20-b.yaml", "commands: [{node: b, name: B, allow: admins, reply: x}]\n",
+                   0644);
+        write_file("conf.d/10-a.yaml",
+                   "access: {admins: {groups: [A]}}\n"
+                   "commands: [{node: a, name: A, allow: admins, reply: x}]\n",
                    0644);
         write_file("conf.d/notes.txt", "not yaml: [\n", 0644);
         write_file("main.yaml",
@@ -693,7 +731,8 @@ static void test_load(void)
         CHECK(asprintf(&msg, "cannot read password_file '%s/missing': No such file or directory",
                        tmpdir) > 0);
         CHECK(load_has(DIAG_ERROR, "main2.yaml", 1, 33, msg));
-        write_file("main2.yaml", "account:\n  jid: bot@example.org\n  password_file: conf.d\n", 0600);
+        write_file("main2.yaml", "account:\n  jid: bot@example.org\n  password_file: conf.d\n",
+                   0600);
         CHECK_INT(load("main2.yaml", &p), -EINVAL);
         CHECK(load_has(DIAG_ERROR, "main2.yaml", 3, 3, "Is a directory"));
         if (geteuid() != 0) {
@@ -704,28 +743,34 @@ static void test_load(void)
         write_file("secret", "pw", 0600);
 
         /* A literal include must exist; errors in included files name them. */
-        write_file("main3.yaml",
-                   ACCOUNT "include:\n  - conf.d/10-a.yaml\n  - missing.yaml\n", 0600);
+        write_file("main3.yaml", ACCOUNT "include:\n  - conf.d/10-a.yaml\n  - missing.yaml\n",
+                   0600);
         write_file("pw", "pw", 0600);
         CHECK_INT(load("main3.yaml", &p), -EINVAL);
         free(msg);
-        CHECK(asprintf(&msg, "cannot read included file '%s/missing.yaml': No such file", tmpdir) > 0);
+        CHECK(asprintf(&msg, "cannot read included file '%s/missing.yaml': No such file", tmpdir) >
+              0);
         CHECK(load_has(DIAG_ERROR, "main3.yaml", 4, 5, msg));
 
-        write_file("conf.d/30-bad.yaml", "account: {}\ncommands: [{node: a, name: A2, reply: y}]\n", 0644);
+        write_file("conf.d/30-bad.yaml", "account: {}\ncommands: [{node: a, name: A2, reply: y}]\n",
+                   0644);
         CHECK_INT(load("main.yaml", &p), -EINVAL);
-        CHECK(load_has(DIAG_ERROR, "conf.d/30-bad.yaml", 1, 1, "'account' may only appear in the main file"));
+        CHECK(load_has(DIAG_ERROR, "conf.d/30-bad.yaml", 1, 1,
+                       "'account' may only appear in the main file"));
         free(msg);
-        CHECK(asprintf(&msg, "duplicate node 'a' (first defined at %s/conf.d/10-a.yaml:2:19)", tmpdir) > 0);
+        CHECK(asprintf(&msg, "duplicate node 'a' (first defined at %s/conf.d/10-a.yaml:2:19)",
+                       tmpdir) > 0);
         CHECK(load_has(DIAG_ERROR, "conf.d/30-bad.yaml", 2, 19, msg));
         write_file("conf.d/30-bad.yaml", "commands: [{node: c, name: C, reply: [}\n", 0644);
         CHECK_INT(load("main.yaml", &p), -EINVAL);
-        CHECK(load_has(DIAG_ERROR, "conf.d/30-bad.yaml", 1, 39, "did not find expected node content"));
+        CHECK(load_has(DIAG_ERROR, "conf.d/30-bad.yaml", 1, 39,
+                       "did not find expected node content"));
         remove_file("conf.d/30-bad.yaml");
 
         /* The main file itself. */
         CHECK_INT(load("nonexistent.yaml", &p), -EINVAL);
-        CHECK(load_has(DIAG_ERROR, "nonexistent.yaml", 0, 0, "cannot read: No such file or directory"));
+        CHECK(load_has(DIAG_ERROR, "nonexistent.yaml", 0, 0,
+                       "cannot read: No such file or directory"));
         write_file("main4.yaml", "account: [\n", 0600);
         CHECK_INT(load("main4.yaml", &p), -EINVAL);
         CHECK(load_has(DIAG_ERROR, "main4.yaml", 2, 1, "did not find expected node content"));

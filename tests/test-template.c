@@ -55,7 +55,8 @@ static void test_check(void)
 
         CHECK_INT(check("v: plain text", false), 0);
         CHECK_INT(check("v: ''", false), 0);
-        CHECK_INT(check("v: '{unit} on {hosts} by {from} ({from_bare}) at {node} in {lang}'", false), 0);
+        CHECK_INT(
+            check("v: '{unit} on {hosts} by {from} ({from_bare}) at {node} in {lang}'", false), 0);
         CHECK_INT(check("v: '{my.field-2}'", false), 0);
         CHECK_INT(check("v: '{{not a var}} {{'", false), 0);
         CHECK_INT(check("v: '{hosts...}'", true), 0);
@@ -105,11 +106,11 @@ static void test_check(void)
 
 static struct form_values values;
 static const struct template_vars vars = {
-        .values = &values,
-        .from = "alice@example.org/phone",
-        .from_bare = "alice@example.org",
-        .node = "restart",
-        .lang = "fr",
+    .values = &values,
+    .from = "alice@example.org/phone",
+    .from_bare = "alice@example.org",
+    .node = "restart",
+    .lang = "fr",
 };
 
 static void setup_values(void)
@@ -144,7 +145,8 @@ static void test_expand(void)
         expect("{hosts}", "a, b c, {unit}"); /* values are never expanded again */
         expect("{hosts...}", "a, b c, {unit}");
         expect("[{none}] [{missing}]", "[] []");
-        expect("{from} {from_bare} {node} {lang}", "alice@example.org/phone alice@example.org restart fr");
+        expect("{from} {from_bare} {node} {lang}",
+               "alice@example.org/phone alice@example.org restart fr");
         expect("{{literal}} {{{unit}}}", "{literal} {nginx; rm -rf /}");
         expect("}}", "}");
         CHECK_INT(template_expand("{unit", &vars, &s), -EINVAL);

@@ -94,7 +94,8 @@ static void test_empty(void)
 static void test_duplicates(void)
 {
         FAILS_AT("a: 1\nb: 2\na: 3\n", 3, 1, "duplicate key 'a' (first defined at line 1)");
-        FAILS_AT("x:\n  k: 1\n  j: 2\n  k: 3\n", 4, 3, "duplicate key 'k' (first defined at line 2)");
+        FAILS_AT("x:\n  k: 1\n  j: 2\n  k: 3\n", 4, 3,
+                 "duplicate key 'k' (first defined at line 2)");
         FAILS_AT("{a: 1, b: 2, a: 3}", 1, 14, "duplicate key 'a' (first defined at line 1)");
         /* Quoting does not make a different key. */
         FAILS_AT("a: 1\n'a': 2\n", 2, 1, "duplicate key 'a'");
@@ -214,7 +215,8 @@ static void test_encoding(void)
         CHECK(fails_at("a: b\nx: \"\\0\"\n", 13, 2, 4, "NUL character in scalar"));
         /* A leading BOM is allowed. */
         {
-                struct ynode *n = parse_ok("\xef\xbb\xbf" "a: 1\n");
+                struct ynode *n = parse_ok("\xef\xbb\xbf"
+                                           "a: 1\n");
                 CHECK(n && ynode_get(n, "a"));
                 ynode_free(n);
         }
@@ -256,7 +258,7 @@ static void test_scalars(void)
         free(s);
         s = (char *)"untouched";
         CHECK_INT(ynode_string(val("v: ~"), &s, &d), -EINVAL);
-        CHECK(last_error(1, 4, "expected a string, got null"));
+        CHECK(last_error(1, 4, "v: expected a string, got null"));
         CHECK_STREQ(s, "untouched");
         CHECK_INT(ynode_string(val("v: [a]"), &s, &d), -EINVAL);
         CHECK(last_error(1, 4, "expected a string, got a list"));

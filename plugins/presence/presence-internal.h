@@ -31,6 +31,9 @@ const struct presence_value *presence_values_get(const struct presence_values *v
                                                  const char *name) _pure_;
 /* Sets name to text (NULL: unknown); the number is parsed from text when it is a number. */
 int presence_values_set(struct presence_values *v, const char *name, const char *text);
+/* Sets a value whose number is not its text (uptime: "3d 4h" is 273600). */
+int presence_values_set_num(struct presence_values *v, const char *name, const char *text,
+                            double num);
 int presence_values_setf(struct presence_values *v, const char *name, const char *fmt, ...)
         _printf_(3, 4);
 /* Copies every value of src into dst (replacing those with the same name). */

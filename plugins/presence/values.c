@@ -60,6 +60,21 @@ int presence_values_set(struct presence_values *v, const char *name, const char 
         return 0;
 }
 
+int presence_values_set_num(struct presence_values *v, const char *name, const char *text,
+                            double num)
+{
+        struct presence_value *e;
+        int r;
+
+        r = presence_values_set(v, name, text);
+        if (r < 0)
+                return r;
+        e = find(v, name);
+        e->num = num;
+        e->has_num = true;
+        return 0;
+}
+
 int presence_values_setf(struct presence_values *v, const char *name, const char *fmt, ...)
 {
         _cleanup_free_ char *text = NULL;
@@ -80,6 +95,11 @@ int presence_values_merge(struct presence_values *dst, const struct presence_val
                 int r = presence_values_set(dst, src->v[i].name, src->v[i].text);
                 if (r < 0)
                         return r;
+                if (src->v[i].has_num) {
+                        struct presence_value *e = find(dst, src->v[i].name);
+                        e->num = src->v[i].num;
+                        e->has_num = true;
+                }
         }
         return 0;
 }

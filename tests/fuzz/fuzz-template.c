@@ -11,11 +11,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct form_field fields[] = {
-        {.var = (char *)"unit", .type = FORM_FIELD_TEXT_SINGLE},
-        {.var = (char *)"hosts", .type = FORM_FIELD_LIST_MULTI},
-        {.var = (char *)"empty", .type = FORM_FIELD_TEXT_MULTI},
-        {.var = (char *)"a.b-c_d", .type = FORM_FIELD_TEXT_SINGLE},
-        {.var = NULL, .type = FORM_FIELD_FIXED},
+    {.var = (char *)"unit", .type = FORM_FIELD_TEXT_SINGLE},
+    {.var = (char *)"hosts", .type = FORM_FIELD_LIST_MULTI},
+    {.var = (char *)"empty", .type = FORM_FIELD_TEXT_MULTI},
+    {.var = (char *)"a.b-c_d", .type = FORM_FIELD_TEXT_SINGLE},
+    {.var = NULL, .type = FORM_FIELD_FIXED},
 };
 static const struct form form = {.fields = fields, .n_fields = sizeof(fields) / sizeof(fields[0])};
 
@@ -23,17 +23,17 @@ static char *unit_v[] = {(char *)"{hosts} }{ {{", NULL};
 static char *hosts_v[] = {(char *)"a", (char *)"b c", (char *)"{unit...}", NULL};
 static char *empty_v[] = {NULL};
 static struct form_value value_list[] = {
-        {.var = (char *)"unit", .values = unit_v},
-        {.var = (char *)"hosts", .values = hosts_v},
-        {.var = (char *)"empty", .values = empty_v},
+    {.var = (char *)"unit", .values = unit_v},
+    {.var = (char *)"hosts", .values = hosts_v},
+    {.var = (char *)"empty", .values = empty_v},
 };
 static const struct form_values values = {.v = value_list, .n = 3};
 static const struct template_vars vars = {
-        .values = &values,
-        .from = "alice@example.org/res",
-        .from_bare = "alice@example.org",
-        .node = "restart",
-        .lang = "en",
+    .values = &values,
+    .from = "alice@example.org/res",
+    .from_bare = "alice@example.org",
+    .node = "restart",
+    .lang = "en",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -25,6 +25,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,12 @@ class Failure(AssertionError):
 # Small utilities
 
 
+def make_password():
+    # Letters and digits only: a leading "-" would read as an option to prosodyctl.
+    alphabet = string.ascii_letters + string.digits
+    return ''.join(secrets.choice(alphabet) for _ in range(14))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -115,7 +122,7 @@ def port_accepts(port, host=HOST):
         return s.connect_ex((host, port)) == 0
 
 
-def wait_until(pred, timeout, what, interval=0.1):
+def wait_until(pred, timeout, what, interval=0.1, sleep=time.sleep):
     """Polls pred() until it returns a true value, which is returned."""
     deadline = time.monotonic() + timeout
     while True:
@@ -124,7 +131,7 @@ def wait_until(pred, timeout, what, interval=0.1):
             return v
         if time.monotonic() > deadline:
             raise Failure('timed out after %ss waiting for %s' % (timeout, what))
-        time.sleep(interval)
+        sleep(interval)
 
 
 def tail(path, lines=200):
@@ -141,6 +148,37 @@ def tail(path, lines=200):
 def expect(cond, msg, *stanzas):
     if not cond:
         raise Failure('\n'.join([msg] + [str(s) for s in stanzas]))
+
+
+class Terminated(BaseException):
+    """SIGTERM (meson's timeout) or SIGHUP: unwind so that the cleanup runs."""
+
+
+def _raise_terminated(signum, _frame):
+    raise Terminated('received %s' % signal.Signals(signum).name)
+
+
+def _child_setup(new_session):
+    """For Popen(preexec_fn=): the child gets SIGTERM if the harness dies, whatever
+    killed it, so that no Prosody or agent outlives its test."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except Exception:
+        pass
+    if new_session:
+        os.setsid()
+
+
+def spawn(argv, out_path, cwd, env=None, new_session=False):
+    out = open(out_path, 'ab')
+    try:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=cwd, env=env, preexec_fn=lambda: _child_setup(new_session))
+    finally:
+        out.close()
 
 
 def run_cmd(argv, **kw):
@@ -426,7 +464,7 @@ certificates = {certdir}
 modules_enabled = {{ {modules} }}
 modules_disabled = {{ "s2s", "offline" }}
 smacks_hibernation_time = 60
-log = {{ {{ levels = {{ min = "debug" }}, to = "file", filename = {logfile} }} }}
+log = {{ {{ levels = {{ min = "{log_level}" }}, to = "file", filename = {logfile} }} }}
 
 VirtualHost "{domain}"
     ssl = {{ key = {key}, certificate = {cert} }}
@@ -457,6 +495,8 @@ class Prosody:
         self.data = os.path.join(directory, 'data')
         self.proc = None
         self.passwords = {}
+        self.new_session = False  # the demo: Ctrl-C reaches the harness only
+        self.log_level = 'debug'
 
     def write_config(self):
         os.makedirs(self.data, exist_ok=True)
@@ -469,7 +509,7 @@ class Prosody:
             data=_lua_str(self.data), host=HOST, port=self.port,
             certdir=_lua_str(self.pki.dir),
             modules=', '.join(_lua_str(m) for m in mods),
-            logfile=_lua_str(self.log_path), domain=self.domain,
+            logfile=_lua_str(self.log_path), log_level=self.log_level, domain=self.domain,
             key=_lua_str(self.pki.key), cert=_lua_str(self.pki.cert))
         with open(self.config, 'w') as f:
             f.write(text)
@@ -494,11 +534,8 @@ class Prosody:
         # The port must be ours: a stray server (say a system Prosody) would
         # make every later failure confusing.
         expect(port_free(self.port), 'port %d on %s is already in use' % (self.port, HOST))
-        out = open(self.out_path, 'ab')
-        self.proc = subprocess.Popen(['prosody', '-F', '--config', self.config],
-                                     stdout=out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.dir)
-        out.close()
+        self.proc = spawn(['prosody', '-F', '--config', self.config], self.out_path, self.dir,
+                          new_session=self.new_session)
 
         def ready():
             if self.proc.poll() is not None:
@@ -542,9 +579,13 @@ class Agent:
         self.log_path = os.path.join(directory, 'adhocd.log')
         self.verbose = verbose
         self.proc = None
+        self.new_session = False
         self.full_jid = None
         self.exit_code = None
         self.stopping = False  # set when the test itself makes the agent exit
+        # How to let time pass: Env makes this run its event loop, so that the
+        # clients keep sending and receiving while the harness waits for the agent.
+        self.sleep = time.sleep
 
     def account_yaml(self):
         q = json.dumps  # a JSON string is a valid YAML scalar
@@ -604,7 +645,8 @@ class Agent:
                 return m
             self.check_alive()
             return None
-        return wait_until(found, timeout, what or 'agent log line matching %r' % pattern)
+        return wait_until(found, timeout, what or 'agent log line matching %r' % pattern,
+                          sleep=self.sleep)
 
     def start(self, wait_online=True):
         expect(os.path.exists(self.binary), 'the agent binary %s does not exist (build it first)' % self.binary)
@@ -612,15 +654,12 @@ class Agent:
         if self.verbose:
             argv.append('--verbose')
         mark = self.log_mark()
-        out = open(self.log_path, 'ab')
         env = dict(os.environ)
         env.pop('JOURNAL_STREAM', None)
         env.pop('NOTIFY_SOCKET', None)
         self.exit_code = None
         self.stopping = False
-        self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.dir, env=env)
-        out.close()
+        self.proc = spawn(argv, self.log_path, self.dir, env=env, new_session=self.new_session)
         log('agent: started %s (pid %d)' % (' '.join(argv), self.proc.pid))
         if wait_online:
             self.wait_online(since=mark)
@@ -977,7 +1016,7 @@ class Env:
         self.prosody.write_config()
         pw = dict(passwords or {})
         for u in users:
-            pw.setdefault(u, secrets.token_urlsafe(12))
+            pw.setdefault(u, make_password())
         self.prosody.register(pw)
         self.prosody.start()
 
@@ -1040,6 +1079,7 @@ class Env:
             os.path.dirname(os.path.abspath(__file__)), '..', '..', 'build', 'adhocd')
         if self.agent is None:
             self.agent = Agent(self.dir, os.path.abspath(binary), self.prosody, self.pki, verbose=verbose)
+            self.agent.sleep = self.sleep
             self.agent.write_password(self.prosody.passwords['agent'])
         self.agent.write_config(policy)
         self.agent.start(wait_online=wait_online)
@@ -1202,38 +1242,45 @@ def main(script, tests, policy=STANDARD_POLICY, groups=None, subscribe=(), start
     if slixmpp is None:
         print('python3-slixmpp is missing for /usr/bin/python3 (run tools/install-deps.sh)')
         return 1
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGHUP, _raise_terminated)
     env = Env(name)
     log('%s: working in %s' % (name, env.dir))
     failed = []
     passed = 0
     try:
-        if server:
-            env.start_server()
-            env.set_groups(DEFAULT_GROUPS if groups is None else groups)
-            for u in subscribe:
-                env.subscribe_to_agent(u)
-        if server and start_agent:
-            env.start_agent(policy)
-    except Exception as e:
-        log('SETUP FAILED: %s' % e)
-        traceback.print_exc(file=sys.stdout)
-        env.close(failed=True)
-        return 1
-    for t in tests:
-        tname = t.__name__
-        log('--- %s' % tname)
         try:
-            t(env)
+            if server:
+                env.start_server()
+                env.set_groups(DEFAULT_GROUPS if groups is None else groups)
+                for u in subscribe:
+                    env.subscribe_to_agent(u)
+            if server and start_agent:
+                env.start_agent(policy)
         except Exception as e:
-            failed.append(tname)
-            kind = '' if isinstance(e, Failure) else '%s: ' % type(e).__name__
-            log('FAIL %s: %s%s' % (tname, kind, e))
-            if not isinstance(e, Failure):
-                traceback.print_exc(file=sys.stdout)
-        else:
-            passed += 1
-            log('ok   %s' % tname)
-    env.close(failed=bool(failed))
+            log('SETUP FAILED: %s' % e)
+            traceback.print_exc(file=sys.stdout)
+            failed.append('setup')
+            return 1
+        for t in tests:
+            tname = t.__name__
+            log('--- %s' % tname)
+            try:
+                t(env)
+            except Exception as e:
+                failed.append(tname)
+                kind = '' if isinstance(e, Failure) else '%s: ' % type(e).__name__
+                log('FAIL %s: %s%s' % (tname, kind, e))
+                if not isinstance(e, Failure):
+                    traceback.print_exc(file=sys.stdout)
+            else:
+                passed += 1
+                log('ok   %s' % tname)
+    except (Terminated, KeyboardInterrupt) as e:
+        failed.append('interrupted (%s)' % (e or 'Ctrl-C'))
+        log('INTERRUPTED: %s' % (e or 'Ctrl-C'))
+    finally:
+        env.close(failed=bool(failed))
     print('%s: %d passed, %d failed%s' % (name, passed, len(failed),
                                            (' (%s)' % ', '.join(failed)) if failed else ''), flush=True)
     return 1 if failed else 0
@@ -1301,7 +1348,7 @@ def demo(args):
     if not port:
         port = 5222 if port_free(5222) else free_port()
     # Same passwords and certificates as last time, so a configured client keeps working.
-    passwords = state.get('passwords') or {u: secrets.token_urlsafe(9) for u in ('agent', 'alice', 'bob')}
+    passwords = state.get('passwords') or {u: make_password() for u in ('agent', 'alice', 'bob')}
     fd = os.open(state_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as f:
         json.dump({'passwords': passwords}, f)
@@ -1312,7 +1359,14 @@ def demo(args):
         except FileNotFoundError:
             pass
 
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGHUP, _raise_terminated)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = Env('demo', domain=args.domain, run_dir=run_dir, port=port)
+    # Ctrl-C goes to the whole foreground process group: keep the server and the
+    # agent out of it, so that the harness stops them in order.
+    env.prosody.new_session = True
+    env.prosody.log_level = 'info'
     agent = None
     try:
         env.start_server(users=list(passwords), passwords=passwords)
@@ -1328,6 +1382,8 @@ def demo(args):
             template = f.read()
         binary = os.path.abspath(args.agent)
         agent = Agent(run_dir, binary, env.prosody, env.pki, verbose=args.verbose)
+        agent.sleep = env.sleep
+        agent.new_session = True
         env.agent = agent
         agent.write_password(passwords['agent'])
         values = {'jid': agent.bare, 'password_file': json.dumps(agent.password_file),
@@ -1354,7 +1410,10 @@ def demo(args):
                 print('\nProsody exited; stopping the demo. Its log: %s' % env.prosody.log_path)
                 return 1
             time.sleep(0.3)
-    except KeyboardInterrupt:
+    except Failure as e:
+        print('\nThe demo failed: %s\nFiles: %s' % (e, env.dir), flush=True)
+        return 1
+    except (KeyboardInterrupt, Terminated):
         print('\nStopping the demo...', flush=True)
         if agent is not None and agent.running():
             try:

@@ -106,8 +106,6 @@ def test_limits(env):
     expect_limit(alice.execute(jid, 'test/form'), 'a 4th open session of one requester (max_per_requester 3)')
     alice.command(jid, 'test/form', a.pop(), 'cancel').expect_status('canceled')
     a.append(alice.execute(jid, 'test/form').expect_status('executing', 'after freeing a slot').sessionid)
-    # Single-stage commands open no session that lasts: they still run.
-    alice.execute(jid, 'test/hello').expect_status('completed', 'single stage at the limit')
 
     b = [bob.execute(jid, 'test/confirm').expect_status('executing', 'bob session %d' % i).sessionid
          for i in range(2)]

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "presence:" section. Pure: builds a presence_config from the YAML tree or reports
+ * diagnostics with their positions.
+ *
+ *   presence:
+ *     interval: 30s
+ *     min_update: 60s
+ *     status: "load {load1} · / {disk_used_pct:/}%"      # or {en: ..., fr: ...}
+ *     probes: {builtin: [load, memory, disk:/, uptime, failed_units],
+ *              script: {argv: [/usr/local/bin/health], timeout: 5s}}
+ *     show: [{when: "disk_used_pct:/ >= 95", show: dnd}]
+ *     alerts: {to: {groups: [admins]}, on: show-change, max_per_hour: 6}
+ *     control: {jids: [alice@example.org]}
+ *     root: /
+ */
+#include <stdio.h>
+
+#include "jid.h"
+#include "presence-internal.h"
+
+#define DEFAULT_INTERVAL     (30 * USEC_PER_SEC)
+#define DEFAULT_MIN_UPDATE   (60 * USEC_PER_SEC)
+#define DEFAULT_TIMEOUT      (5 * USEC_PER_SEC)
+#define DEFAULT_MAX_PER_HOUR 6
+#define MAX_DURATION         (24 * 3600 * USEC_PER_SEC)
+
+static const char *const show_names[_PRESENCE_SHOW_MAX] = {
+        [PRESENCE_AVAILABLE] = "available", [PRESENCE_CHAT] = "chat", [PRESENCE_AWAY] = "away",
+        [PRESENCE_XA] = "xa",               [PRESENCE_DND] = "dnd",
+};
+
+const char *presence_show_name(enum presence_show s)
+{
+        return s < _PRESENCE_SHOW_MAX ? show_names[s] : "?";
+}
+
+const char *presence_show_xmpp(enum presence_show s)
+{
+        return s == PRESENCE_AVAILABLE ? NULL : presence_show_name(s);
+}
+
+int presence_show_from_string(const char *s, enum presence_show *ret)
+{
+        if (isempty(s)) {
+                *ret = PRESENCE_AVAILABLE;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(show_names); i++)
+                if (streq(s, show_names[i])) {
+                        *ret = (enum presence_show)i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+bool presence_show_is_normal(enum presence_show s)
+{
+        return s == PRESENCE_AVAILABLE || s == PRESENCE_CHAT;
+}
+
+/* The values each probe provides; disk:PATH provides these names followed by ":PATH". */
+struct probe_info {
+        enum presence_probe_kind kind;
+        const char *key;
+        const char *const names[5];
+        const char *fragment; /* its part of the default status */
+};
+
+static const struct probe_info probe_table[] = {
+        {PRESENCE_PROBE_LOAD, "load", {"load1", "load5", "load15"}, "load {load1}"},
+        {PRESENCE_PROBE_MEMORY,
+         "memory",
+         {"mem_used_pct", "mem_total_mb", "mem_available_mb", "swap_used_pct"},
+         "mem {mem_used_pct}%"},
+        {PRESENCE_PROBE_DISK, "disk", {"disk_used_pct", "disk_free_gb"}, NULL},
+        {PRESENCE_PROBE_UPTIME, "uptime", {"uptime"}, "up {uptime}"},
+        {PRESENCE_PROBE_FAILED_UNITS, "failed_units", {"failed_units"}, "failed units {failed_units}"},
+};
+
+static const struct probe_info *probe_entry(enum presence_probe_kind kind)
+{
+        for (size_t i = 0; i < ELEMENTSOF(probe_table); i++)
+                if (probe_table[i].kind == kind)
+                        return &probe_table[i];
+        abort(); /* every kind has its row */
+}
+
+static const char *const default_probes[] = {"load", "memory", "uptime", NULL};
+
+/* Keeps the first error: -ENOMEM over -EINVAL over success. */
+static int merge(int r, int k)
+{
+        if (r == -ENOMEM || k >= 0)
+                return r;
+        return r < 0 && k != -ENOMEM ? r : k;
+}
+
+static void rule_done(struct presence_rule *r)
+{
+        presence_expr_free(r->when);
+        free(r->source);
+}
+
+static void access_clear(struct access *a)
+{
+        a->groups = strv_free(a->groups);
+        a->jids = strv_free(a->jids);
+}
+
+struct presence_config *presence_config_free(struct presence_config *c)
+{
+        if (!c)
+                return NULL;
+        i18n_done(&c->status);
+        for (size_t i = 0; i < c->n_probes; i++) {
+                free(c->probes[i].path);
+                free(c->probes[i].label);
+        }
+        free(c->probes);
+        strv_free(c->script_argv);
+        for (size_t i = 0; i < c->n_rules; i++)
+                rule_done(&c->rules[i]);
+        free(c->rules);
+        access_clear(&c->alerts_to);
+        access_clear(&c->control);
+        free(c->root);
+        free(c);
+        return NULL;
+}
+
+static bool probe_provides(const struct presence_probe *p, const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(probe_table); i++) {
+                if (probe_table[i].kind != p->kind)
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(probe_table[i].names); k++) {
+                        const char *n = probe_table[i].names[k];
+                        size_t len;
+
+                        if (!n)
+                                break;
+                        if (p->kind != PRESENCE_PROBE_DISK) {
+                                if (streq(n, name))
+                                        return true;
+                                continue;
+                        }
+                        len = strlen(n);
+                        if (strncmp(name, n, len) == 0 && name[len] == ':' &&
+                            streq(name + len + 1, p->path))
+                                return true;
+                }
+        }
+        return false;
+}
+
+bool presence_config_provides(const struct presence_config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_probes; i++)
+                if (probe_provides(&c->probes[i], name))
+                        return true;
+        /* Anything a script may print could come from it: only known at run time. */
+        return c->script_argv && presence_script_key_is_valid(name);
+}
+
+/* Which probe to add for an unknown name, as configured in probes.builtin. */
+static char *probe_hint(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(probe_table); i++)
+                for (size_t k = 0; k < ELEMENTSOF(probe_table[i].names); k++) {
+                        const char *n = probe_table[i].names[k];
+                        size_t len = n ? strlen(n) : 0;
+                        char *s = NULL;
+
+                        if (!n)
+                                break;
+                        if (probe_table[i].kind == PRESENCE_PROBE_DISK) {
+                                if (strncmp(name, n, len) == 0 && name[len] == ':' &&
+                                    asprintf(&s, "disk:%s", name + len + 1) < 0)
+                                        return NULL;
+                                if (s)
+                                        return s;
+                        } else if (streq(name, n)) {
+                                return strdup(probe_table[i].key);
+                        }
+                }
+        return NULL;
+}
+
+static int unknown_name(const struct ynode *n, const char *tpl, size_t off, const char *name,
+                        struct diags *d)
+{
+        _cleanup_free_ char *hint = probe_hint(name);
+        unsigned line, col;
+        int r;
+
+        presence_scalar_pos(n, tpl, off, &line, &col);
+        if (hint)
+                r = diags_add(d, DIAG_ERROR, n->file, line, col,
+                              "value '%s' needs the probe '%s' in presence.probes.builtin", name,
+                              hint);
+        else if (presence_script_key_is_valid(name))
+                r = diags_add(d, DIAG_ERROR, n->file, line, col,
+                              "unknown value '%s' (no probe provides it; a probes.script may)",
+                              name);
+        else
+                r = diags_add(d, DIAG_ERROR, n->file, line, col, "unknown value '%s'", name);
+        return r == -ENOMEM ? r : -EINVAL;
+}
+
+struct check_ctx {
+        const struct presence_config *c;
+        const struct ynode *n;
+        const char *text;
+        struct diags *d;
+        int r;
+};
+
+static int check_template_name(const char *name, size_t len, size_t offset, void *userdata)
+{
+        struct check_ctx *ctx = userdata;
+        _cleanup_free_ char *s = strndup(name, len);
+
+        if (!s)
+                return -ENOMEM;
+        if (!presence_config_provides(ctx->c, s))
+                ctx->r = merge(ctx->r, unknown_name(ctx->n, ctx->text, offset, s, ctx->d));
+        return ctx->r == -ENOMEM ? -ENOMEM : 0;
+}
+
+static int check_template(const struct presence_config *c, const struct ynode *n, const char *tpl,
+                          struct diags *d)
+{
+        struct check_ctx ctx = {.c = c, .n = n, .text = tpl, .d = d};
+        const char *msg = NULL;
+        size_t off = 0;
+        unsigned line, col;
+        int r;
+
+        if (!utf8_is_clean(tpl, false))
+                return ynode_error(n, d, "the status must be one line of text");
+        r = presence_status_parse(tpl, check_template_name, &ctx, &off, &msg);
+        if (r == -EINVAL) {
+                presence_scalar_pos(n, tpl, off, &line, &col);
+                r = diags_add(d, DIAG_ERROR, n->file, line, col, "%s in the status", msg);
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        return r < 0 ? r : ctx.r;
+}
+
+static int parse_status(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        int r;
+
+        r = i18n_from_ynode(n, &c->status, d);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->status.n; i++) {
+                const struct ynode *where = n->type == YNODE_MAP ? n->items[i] : n;
+                r = merge(r, check_template(c, where, c->status.v[i].text, d));
+        }
+        return r;
+}
+
+static int default_status(struct presence_config *c)
+{
+        _cleanup_free_ char *s = strdup("");
+
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_probes; i++) {
+                const struct presence_probe *p = &c->probes[i];
+                char *n;
+                int k;
+
+                if (p->kind == PRESENCE_PROBE_DISK)
+                        k = asprintf(&n, "%s%s%s {disk_used_pct:%s}%%", s, *s ? " · " : "", p->path,
+                                     p->path);
+                else
+                        k = asprintf(&n, "%s%s%s", s, *s ? " · " : "",
+                                     probe_entry(p->kind)->fragment);
+                if (k < 0)
+                        return -ENOMEM;
+                free(s);
+                s = n;
+        }
+        return *s ? i18n_set_plain(&c->status, s) : 0;
+}
+
+static int add_probe(struct presence_config *c, const struct ynode *n, const char *label,
+                     struct diags *d)
+{
+        struct presence_probe p = {0};
+        struct presence_probe *slot;
+        bool found = false;
+
+        for (size_t i = 0; i < c->n_probes; i++)
+                if (streq(c->probes[i].label, label))
+                        return ynode_error(n, d, "probe '%s' listed twice", label);
+        if (strncmp(label, "disk:", 5) == 0) {
+                _cleanup_free_ char *name = NULL;
+
+                if (label[5] != '/')
+                        return ynode_error(n, d, "disk probe needs an absolute path: 'disk:/home'");
+                if (asprintf(&name, "disk_used_pct:%s", label + 5) < 0)
+                        return -ENOMEM;
+                if (presence_name_span(name) != strlen(name))
+                        return ynode_error(n, d,
+                                           "disk path '%s' may not hold spaces or any of (){}<>=!",
+                                           label + 5);
+                p.kind = PRESENCE_PROBE_DISK;
+                found = true;
+                p.path = strdup(label + 5);
+                if (!p.path)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; !found && i < ELEMENTSOF(probe_table); i++)
+                if (probe_table[i].kind != PRESENCE_PROBE_DISK && streq(label, probe_table[i].key)) {
+                        p.kind = probe_table[i].kind;
+                        found = true;
+                }
+        if (!found)
+                return ynode_error(n, d,
+                                   "unknown probe '%s' (expected load, memory, disk:PATH, "
+                                   "uptime or failed_units)",
+                                   label);
+        p.label = strdup(label);
+        slot = p.label ? array_grow((void **)&c->probes, &c->n_probes, sizeof(*c->probes)) : NULL;
+        if (!slot) {
+                free(p.path);
+                free(p.label);
+                return -ENOMEM;
+        }
+        *slot = p;
+        return 0;
+}
+
+static int parse_builtin(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = ynode_strv(n, &l, d);
+        for (size_t i = 0; r >= 0 && l[i]; i++)
+                r = merge(r, add_probe(c, n->type == YNODE_SEQ ? n->items[i] : n, l[i], d));
+        return r;
+}
+
+static int parse_script(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        static const char *const keys[] = {"argv", "timeout", NULL};
+        const struct ynode *argv = ynode_get(n, "argv"), *timeout = ynode_get(n, "timeout");
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, keys, d);
+        c->script_timeout = DEFAULT_TIMEOUT;
+        if (timeout && ynode_duration(timeout, &c->script_timeout, d) < 0)
+                r = merge(r, -EINVAL);
+        else if (timeout && (c->script_timeout < 100 * USEC_PER_MSEC ||
+                             c->script_timeout > 600 * USEC_PER_SEC))
+                r = merge(r, ynode_error(timeout, d, "the timeout must be between 100ms and 10m"));
+        if (!argv)
+                return merge(r, ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
+        r = merge(r, ynode_strv(argv, &c->script_argv, d));
+        if (c->script_argv && !c->script_argv[0])
+                r = merge(r, ynode_error(argv, d, "argv is empty"));
+        else if (c->script_argv && c->script_argv[0][0] != '/')
+                r = merge(r, ynode_error(argv, d,
+                                         "argv[0] must be an absolute path (no PATH lookup): '%s'",
+                                         c->script_argv[0]));
+        return r;
+}
+
+static int parse_probes(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        static const char *const keys[] = {"builtin", "script", NULL};
+        const struct ynode *v;
+        int r;
+
+        if (!n) {
+                for (size_t i = 0; default_probes[i]; i++) {
+                        r = add_probe(c, NULL, default_probes[i], d);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        if (ynode_expect(n, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, keys, d);
+        v = ynode_get(n, "builtin");
+        if (v)
+                r = merge(r, parse_builtin(c, v, d));
+        v = ynode_get(n, "script");
+        if (v)
+                r = merge(r, parse_script(c, v, d));
+        return r;
+}
+
+static int check_expr_name(const struct presence_expr *e, void *userdata)
+{
+        struct check_ctx *ctx = userdata;
+
+        if (!presence_config_provides(ctx->c, e->text))
+                ctx->r = merge(ctx->r, unknown_name(ctx->n, ctx->text, e->offset, e->text, ctx->d));
+        return ctx->r == -ENOMEM ? -ENOMEM : 0;
+}
+
+static int parse_rule(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        static const char *const keys[] = {"when", "show", NULL};
+        const struct ynode *when = ynode_get(n, "when"), *show = ynode_get(n, "show");
+        struct presence_rule rule = {0};
+        struct presence_rule *slot;
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, keys, d);
+        if (!when || !show)
+                return merge(r, ynode_error(n, d, "a show rule needs when: and show:"));
+        if (show->type != YNODE_SCALAR ||
+            presence_show_from_string(show->scalar, &rule.show) < 0 || isempty(show->scalar))
+                r = merge(r, ynode_error(show, d, "show must be away, xa, dnd, chat or available"));
+        r = merge(r, presence_expr_from_ynode(when, &rule.when, d));
+        if (rule.when) {
+                struct check_ctx ctx = {.c = c, .n = when, .text = when->scalar, .d = d};
+
+                r = merge(r, presence_expr_foreach_name(rule.when, check_expr_name, &ctx));
+                r = merge(r, ctx.r);
+        }
+        if (r >= 0 && !(rule.source = strdup(when->scalar)))
+                r = -ENOMEM;
+        slot = r >= 0 ? array_grow((void **)&c->rules, &c->n_rules, sizeof(*c->rules)) : NULL;
+        if (!slot) {
+                rule_done(&rule);
+                return r < 0 ? r : -ENOMEM;
+        }
+        *slot = rule;
+        return 0;
+}
+
+static int parse_rules(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        int r;
+
+        if (ynode_is_null(n))
+                return 0;
+        r = ynode_expect(n, YNODE_SEQ, d);
+        for (size_t i = 0; r >= 0 && i < n->n; i++)
+                r = merge(r, parse_rule(c, n->items[i], d));
+        return r;
+}
+
+static int parse_patterns(const struct ynode *n, char ***ret, struct diags *d)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = ynode_strv(n, &l, d);
+        for (size_t i = 0; r >= 0 && l[i]; i++) {
+                const struct ynode *item = n->type == YNODE_SEQ ? n->items[i] : n;
+
+                if (!jid_pattern_is_valid(l[i]))
+                        r = merge(r, ynode_error(item, d,
+                                                 "invalid JID pattern '%s' (expected user@domain "
+                                                 "or *@domain)",
+                                                 l[i]));
+                else if (!strchr(l[i], '@'))
+                        r = merge(r, ynode_error(item, d,
+                                                 "'%s' is a domain: write '*@%s' for all its users",
+                                                 l[i], l[i]));
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int parse_groups(const struct ynode *n, char ***ret, struct diags *d)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = ynode_strv(n, &l, d);
+        for (size_t i = 0; r >= 0 && l[i]; i++)
+                if (!utf8_is_clean(l[i], false))
+                        r = merge(r, ynode_error(n->type == YNODE_SEQ ? n->items[i] : n, d,
+                                                 "invalid group name '%s'", l[i]));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* {groups, jids}, as in a command's allow: (named access lists are not visible from here). */
+static int parse_access(const struct ynode *n, struct access *ret, struct diags *d)
+{
+        static const char *const keys[] = {"groups", "jids", NULL};
+        const struct ynode *g = ynode_get(n, "groups"), *j = ynode_get(n, "jids");
+        int r;
+
+        if (!n || n->type != YNODE_MAP)
+                return ynode_error(n, d, "expected {groups: [...], jids: [...]}");
+        r = ynode_check_keys(n, keys, d);
+        if (g)
+                r = merge(r, parse_groups(g, &ret->groups, d));
+        if (j)
+                r = merge(r, parse_patterns(j, &ret->jids, d));
+        if (r >= 0 && !ret->groups && !ret->jids)
+                r = ynode_warning(n, d, "this access list admits nobody");
+        return r;
+}
+
+static int parse_alerts(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        static const char *const keys[] = {"to", "on", "max_per_hour", NULL};
+        const struct ynode *to = ynode_get(n, "to"), *on = ynode_get(n, "on"),
+                           *max = ynode_get(n, "max_per_hour");
+        uint64_t v;
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        r = ynode_check_keys(n, keys, d);
+        c->alerts = true;
+        c->max_per_hour = DEFAULT_MAX_PER_HOUR;
+        if (!to)
+                r = merge(r, ynode_error(n, d, "alerts need to: {groups: [...], jids: [...]}"));
+        else
+                r = merge(r, parse_access(to, &c->alerts_to, d));
+        if (on && (on->type != YNODE_SCALAR || !streq(on->scalar, "show-change")))
+                r = merge(r, ynode_error(on, d, "alerts.on must be show-change"));
+        if (max && ynode_uint(max, 1, 3600, &v, d) < 0)
+                r = -EINVAL;
+        else if (max)
+                c->max_per_hour = (unsigned)v;
+        return r;
+}
+
+static int parse_duration_key(const struct ynode *parent, const char *key, usec_t min,
+                              usec_t *ret, struct diags *d)
+{
+        const struct ynode *n = ynode_get(parent, key);
+        usec_t v;
+
+        if (!n)
+                return 0;
+        if (ynode_duration(n, &v, d) < 0)
+                return -EINVAL;
+        if (v < min || v > MAX_DURATION)
+                return ynode_error(n, d, "%s must be between %s and 24h", key,
+                                   min ? "1s" : "0");
+        *ret = v;
+        return 0;
+}
+
+static int parse_root(struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        int r;
+
+        if (!n)
+                return (c->root = strdup("/")) ? 0 : -ENOMEM;
+        r = ynode_string(n, &c->root, d);
+        if (r >= 0 && c->root[0] != '/')
+                r = ynode_error(n, d, "root must be an absolute path");
+        return r;
+}
+
+static void add_warnings(const struct presence_config *c, const struct ynode *n, struct diags *d)
+{
+        const struct ynode *probes = ynode_get(n, "probes");
+
+        if (c->script_argv && c->script_timeout >= c->interval)
+                ynode_warning(ynode_get(probes, "script"), d,
+                              "the script's timeout should be shorter than the interval");
+        if (c->alerts && c->n_rules == 0)
+                ynode_warning(ynode_get(n, "alerts"), d,
+                              "alerts are sent on show changes, and no show rule is configured");
+}
+
+int presence_config_parse(const struct ynode *n, struct presence_config **ret, struct diags *d)
+{
+        static const char *const keys[] = {"interval", "min_update", "status", "probes", "show",
+                                           "alerts",   "control",    "root",   NULL};
+        _cleanup_(presence_config_freep) struct presence_config *c = NULL;
+        const struct ynode *v;
+        int r;
+
+        if (ynode_expect(n, YNODE_MAP, d) < 0)
+                return -EINVAL;
+        c = zalloc(sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->interval = DEFAULT_INTERVAL;
+        c->min_update = DEFAULT_MIN_UPDATE;
+        r = ynode_check_keys(n, keys, d);
+        r = merge(r, parse_duration_key(n, "interval", USEC_PER_SEC, &c->interval, d));
+        r = merge(r, parse_duration_key(n, "min_update", 0, &c->min_update, d));
+        r = merge(r, parse_root(c, ynode_get(n, "root"), d));
+        /* Probes first: the status and the rules are checked against what they provide. */
+        r = merge(r, parse_probes(c, ynode_get(n, "probes"), d));
+        v = ynode_get(n, "status");
+        r = merge(r, v ? parse_status(c, v, d) : default_status(c));
+        v = ynode_get(n, "show");
+        if (v)
+                r = merge(r, parse_rules(c, v, d));
+        v = ynode_get(n, "alerts");
+        if (v)
+                r = merge(r, parse_alerts(c, v, d));
+        v = ynode_get(n, "control");
+        if (v) {
+                c->has_control = true;
+                r = merge(r, parse_access(v, &c->control, d));
+        }
+        if (r < 0)
+                return r;
+        add_warnings(c, n, d);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
