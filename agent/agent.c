@@ -435,12 +435,21 @@ int agent_new(sd_event *event, const char *config_path, struct policy *policy, b
         return 0;
 }
 
+/* Ends work that outlives requests (detached jobs) in every backend. */
+static void shutdown_backends(void)
+{
+        for (size_t i = 0; builtin_actions[i]; i++)
+                if (builtin_actions[i]->shutdown)
+                        builtin_actions[i]->shutdown();
+}
+
 struct agent *agent_free(struct agent *a)
 {
         if (!a)
                 return NULL;
         if (a->xc)
                 abort_all(a, "adhocd is stopping");
+        shutdown_backends();
         session_table_free(a->sessions);
         roster_free(a->roster);
         xconn_free(a->xc);

@@ -3,7 +3,8 @@
 
 #include "util.h"
 
-/* One audit line per execution, denial and rejected form. Never carries field values. */
+/* One audit line per execution, denial and rejected form. Secrets (passwords, text-private
+ * values) never appear: backends mask them in detail (e.g. an argv with *** in their place). */
 struct audit_event {
         const char *requester; /* full JID */
         const char *node;

@@ -169,16 +169,16 @@ static int parse_access_body(struct policy_ctx *ctx, const struct ynode *n, stru
         return 0;
 }
 
-static const struct named_access *find_access(const struct policy *p, const char *name,
+static const struct named_access *find_access(const struct policy_ctx *ctx, const char *name,
                                               size_t *ret_idx)
 {
-        for (size_t i = 0; i < p->n_access_lists; i++)
-                if (streq(p->access_lists[i].name, name)) {
-                        if (ret_idx)
-                                *ret_idx = i;
-                        return &p->access_lists[i];
-                }
-        return NULL;
+        size_t i;
+
+        if (!name_index_get(&ctx->access_by_name, name, &i))
+                return NULL;
+        if (ret_idx)
+                *ret_idx = i;
+        return &ctx->p->access_lists[i];
 }
 
 static int add_named_access(struct policy_ctx *ctx, const struct ynode *key, struct access *a)
@@ -204,7 +204,7 @@ static int add_named_access(struct policy_ctx *ctx, const struct ynode *key, str
         na->access = *a;
         *a = (struct access){0};
         where[p->n_access_lists - 1] = key;
-        return 0;
+        return name_index_put(&ctx->access_by_name, name, p->n_access_lists - 1);
 }
 
 static int parse_named_access(struct policy_ctx *ctx, const struct ynode *key,
@@ -214,7 +214,7 @@ static int parse_named_access(struct policy_ctx *ctx, const struct ynode *key,
         size_t first;
         int r;
 
-        if (find_access(ctx->p, key->scalar, &first)) {
+        if (find_access(ctx, key->scalar, &first)) {
                 _cleanup_free_ char *at = policy_where(ctx->access_where[first]);
                 if (!at)
                         return -ENOMEM;
@@ -283,7 +283,7 @@ static int merge_named(struct policy_ctx *ctx, const struct ynode *n, struct acc
 
         if (n->type != YNODE_SCALAR || ynode_is_null(n))
                 return ynode_error(n, ctx->d, "expected the name of an access list");
-        na = find_access(ctx->p, n->scalar, NULL);
+        na = find_access(ctx, n->scalar, NULL);
         if (!na)
                 return ynode_error(n, ctx->d, "unknown access list '%s'", n->scalar);
         return access_merge(a, &na->access);

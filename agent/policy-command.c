@@ -79,18 +79,10 @@ static const char *command_name(const struct command *c)
         return c->node ? c->node : "?";
 }
 
-static int find_command(const struct policy *p, const char *node)
-{
-        for (size_t i = 0; i < p->n_commands; i++)
-                if (streq(p->commands[i].node, node))
-                        return (int)i;
-        return -1;
-}
-
 static int parse_node(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
 {
         const struct ynode *n = ynode_get(cmd, "node");
-        int first;
+        size_t first;
 
         if (!n)
                 return ynode_error(cmd, ctx->d, "command needs a 'node'");
@@ -101,8 +93,7 @@ static int parse_node(struct policy_ctx *ctx, const struct ynode *cmd, struct co
                                    "invalid command node '%s' (1-200 letters, digits, '/', '_', "
                                    "'.', '-', not starting with '/')",
                                    c->node);
-        first = find_command(ctx->p, c->node);
-        if (first >= 0) {
+        if (name_index_get(&ctx->command_by_node, c->node, &first)) {
                 _cleanup_free_ char *at = policy_where(ctx->command_where[first]);
                 if (!at)
                         return -ENOMEM;
@@ -219,7 +210,7 @@ static int add_command(struct policy_ctx *ctx, const struct ynode *cmd, struct c
         *slot = *c;
         *c = (struct command){0};
         where[p->n_commands - 1] = ynode_get(cmd, "node");
-        return 0;
+        return name_index_put(&ctx->command_by_node, slot->node, p->n_commands - 1);
 }
 
 static int parse_command(struct policy_ctx *ctx, const struct ynode *cmd, const char **keys)

@@ -4,6 +4,21 @@
 /* Helpers shared by the policy-*.c files; not part of the policy interface. */
 #include "policy.h"
 
+/* A hash index of names (owned elsewhere) to array positions: a large policy is not quadratic. */
+struct name_slot {
+        const char *name; /* NULL: empty */
+        size_t idx;
+};
+struct name_index {
+        struct name_slot *slots;
+        size_t cap, n;
+};
+/* Adds name (which must outlive the index and not be present yet). */
+int name_index_put(struct name_index *x, const char *name, size_t idx);
+/* Returns true and the position of name, if present. */
+bool name_index_get(const struct name_index *x, const char *name, size_t *ret_idx);
+void name_index_done(struct name_index *x);
+
 /* State while building a policy from its documents. */
 struct policy_ctx {
         struct policy *p;
@@ -12,6 +27,8 @@ struct policy_ctx {
          * p->commands, for "first defined at" messages. */
         const struct ynode **access_where;
         const struct ynode **command_where;
+        struct name_index access_by_name;
+        struct name_index command_by_node;
 };
 
 void policy_ctx_done(struct policy_ctx *ctx);

@@ -161,10 +161,11 @@ static char *path_join(const char *dir, const char *path)
 /* glob() reports errors through a callback without user data. */
 static _Thread_local int glob_errno;
 
-/* A missing directory is a glob without match; anything else (EACCES...) is an error. */
+/* An empty directory is fine, a missing one is probably a typo and an error. ENOTDIR only
+ * means that a wildcard matched a file where a directory was needed. */
 static int glob_on_error(const char *path, int error)
 {
-        if (error == ENOENT || error == ENOTDIR)
+        if (error == ENOTDIR)
                 return 0;
         glob_errno = error;
         return 1;

@@ -70,6 +70,72 @@ void policy_ctx_done(struct policy_ctx *ctx)
         free(ctx->command_where);
         ctx->access_where = NULL;
         ctx->command_where = NULL;
+        name_index_done(&ctx->access_by_name);
+        name_index_done(&ctx->command_by_node);
+}
+
+static size_t name_hash(const char *s)
+{
+        size_t h = 14695981039346656037ULL; /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+static struct name_slot *name_index_find(struct name_slot *slots, size_t cap, const char *name)
+{
+        size_t i = name_hash(name) & (cap - 1);
+
+        while (slots[i].name && !streq(slots[i].name, name))
+                i = (i + 1) & (cap - 1);
+        return &slots[i];
+}
+
+static int name_index_grow(struct name_index *x)
+{
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        struct name_slot *slots = calloc(cap, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->cap; i++)
+                if (x->slots[i].name)
+                        *name_index_find(slots, cap, x->slots[i].name) = x->slots[i];
+        free(x->slots);
+        x->slots = slots;
+        x->cap = cap;
+        return 0;
+}
+
+int name_index_put(struct name_index *x, const char *name, size_t idx)
+{
+        /* Kept at most half full: probes stay short. */
+        if ((x->n + 1) * 2 > x->cap && name_index_grow(x) < 0)
+                return -ENOMEM;
+        *name_index_find(x->slots, x->cap, name) = (struct name_slot){name, idx};
+        x->n++;
+        return 0;
+}
+
+bool name_index_get(const struct name_index *x, const char *name, size_t *ret_idx)
+{
+        const struct name_slot *s;
+
+        if (x->cap == 0)
+                return false;
+        s = name_index_find(x->slots, x->cap, name);
+        if (!s->name)
+                return false;
+        if (ret_idx)
+                *ret_idx = s->idx;
+        return true;
+}
+
+void name_index_done(struct name_index *x)
+{
+        free(x->slots);
+        *x = (struct name_index){0};
 }
 
 static int parse_tls(struct policy_ctx *ctx, const struct ynode *n, enum tls_mode *ret)
@@ -145,7 +211,7 @@ static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
         if (n && ynode_uint(n, 1, 65535, &port, ctx->d) >= 0)
                 a->port = (uint16_t)port;
         else if (n)
-                r = -EINVAL;
+                r = policy_merge_error(r, -EINVAL);
         n = ynode_get(account, "tls");
         if (n)
                 r = policy_merge_error(r, parse_tls(ctx, n, &a->tls));
@@ -156,7 +222,7 @@ static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
         if (n && ynode_int(n, -128, 127, &prio, ctx->d) >= 0)
                 a->priority = (int)prio;
         else if (n)
-                r = -EINVAL;
+                r = policy_merge_error(r, -EINVAL);
         return r;
 }
 

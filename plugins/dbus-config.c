@@ -19,6 +19,7 @@
  * An argument's shape follows its D-Bus type:
  *
  *   basic type (y b n q i u x t d s o g)   a template: "{level}", "{from}", "literal"
+ *                                         (braces are doubled in templates: 'a{{sv}}')
  *   array of a basic type, e.g. as, au    a template: "{tags}" or "{tags...}" alone gives one
  *                                         element per value of the field (none for an
  *                                         empty one); other templates give one element;
@@ -306,15 +307,11 @@ static int parse_variant_arg(const struct ynode *n, const struct form *form,
         return parse_arg(v, inner, false, form, &ret->items[1], d);
 }
 
-/* Whether a map at a position of unknown type looks like a variant: checking it now beats
- * failing for every requester later. */
+/* Whether a map at a position of unknown type is a variant: checking it now beats failing for
+ * every requester later. A dict whose keys are exactly "type" and "value" needs a signature. */
 static bool looks_like_variant(const struct ynode *n)
 {
-        const struct ynode *t = ynode_get(n, "type");
-        size_t k;
-
-        return n->n == 2 && t && ynode_get(n, "value") && t->type == YNODE_SCALAR &&
-               dbus_type_length(t->scalar, &k) >= 0 && t->scalar[k] == '\0';
+        return n->n == 2 && ynode_get(n, "type") && ynode_get(n, "value");
 }
 
 /* A dict: type is "a{KV}", or NULL when unknown. */

@@ -98,10 +98,12 @@ static int parse_double(const char *s, double *ret, char **ret_reason)
                 return reasonf(ret_reason, "is not a number");
         errno = 0;
         v = strtod(s, &end);
-        if (*end || !isfinite(v))
+        if (*end)
                 return reasonf(ret_reason, "is not a number");
-        if (errno == ERANGE && v != 0)
+        if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
                 return reasonf(ret_reason, "is out of the range of a double");
+        if (!isfinite(v))
+                return reasonf(ret_reason, "is not a number");
         *ret = v;
         return 0;
 }
@@ -297,7 +299,7 @@ static int append_basic(sd_bus_message *m, char type, const char *text, const st
 static int append_template(sd_bus_message *m, char type, const struct dbus_arg *a,
                            const char *subject, struct dbus_convert *c)
 {
-        _cleanup_(subject_done) struct subject s;
+        _cleanup_(subject_done) struct subject s = {0};
         _cleanup_strv_free_ char **values = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
@@ -356,7 +358,7 @@ static int append_basic_array(sd_bus_message *m, char type, const struct dbus_ar
                 return r;
         for (size_t i = 0; i < n_items; i++) {
                 _cleanup_strv_free_ char **elements = NULL;
-                _cleanup_(subject_done) struct subject s;
+                _cleanup_(subject_done) struct subject s = {0};
 
                 if (items[i].kind != DBUS_ARG_TEMPLATE)
                         return policy_error(c, subject,

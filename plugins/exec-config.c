@@ -21,9 +21,8 @@
 #include "exec.h"
 
 static const char *const exec_keys[] = {
-        "argv",   "timeout",    "kill_grace",     "env",    "cwd",  "stdin",
-        "output", "max_output", "max_concurrent", "detach", "user", "group",
-        NULL,
+    "argv",       "timeout",        "kill_grace", "env",  "cwd",   "stdin", "output",
+    "max_output", "max_concurrent", "detach",     "user", "group", NULL,
 };
 
 /* Keeps the first error, but out-of-memory wins over everything. */
@@ -58,9 +57,8 @@ static int check_program(const struct ynode *n, const char *path, struct diags *
         if (strpbrk(path, "{}"))
                 return ynode_error(n, d, "argv[0] must be a literal path, without templates");
         if (path[0] != '/')
-                return ynode_error(n, d,
-                                   "argv[0] '%s' must be an absolute path (there is no PATH search)",
-                                   path);
+                return ynode_error(
+                    n, d, "argv[0] '%s' must be an absolute path (there is no PATH search)", path);
         if (stat(path, &st) < 0)
                 return ynode_error(n, d, "argv[0] '%s' cannot be executed: %s", path,
                                    strerror(errno));
@@ -207,8 +205,8 @@ static int parse_limits(const struct ynode *exec, struct exec_config *c, struct 
         return r;
 }
 
-static int parse_cwd_stdin(const struct ynode *exec, const struct form *form,
-                           struct exec_config *c, struct diags *d)
+static int parse_cwd_stdin(const struct ynode *exec, const struct form *form, struct exec_config *c,
+                           struct diags *d)
 {
         const struct ynode *n;
         int r = 0;
@@ -340,8 +338,7 @@ static int parse_ids(const struct ynode *exec, struct exec_config *c, struct dia
 }
 
 /* Two fields whose names differ only in case or punctuation share ADHOCD_FIELD_<VAR>. */
-static int check_field_env_names(const struct ynode *exec, const struct form *form,
-                                 struct diags *d)
+static int check_field_env_names(const struct ynode *exec, const struct form *form, struct diags *d)
 {
         for (size_t i = 0; form && i < form->n_fields; i++)
                 for (size_t j = i + 1; form->fields[i].var && j < form->n_fields; j++) {
@@ -374,12 +371,12 @@ int exec_config_parse(const struct ynode *n, const struct form *form, void **ret
         if (!c)
                 return -ENOMEM;
         *c = (struct exec_config){
-                .timeout = EXEC_DEFAULT_TIMEOUT,
-                .kill_grace = EXEC_DEFAULT_KILL_GRACE,
-                .output = EXEC_OUTPUT_NOTE,
-                .max_output = EXEC_DEFAULT_MAX_OUTPUT,
-                .max_concurrent = 1,
-                .cwd = strdup("/"),
+            .timeout = EXEC_DEFAULT_TIMEOUT,
+            .kill_grace = EXEC_DEFAULT_KILL_GRACE,
+            .output = EXEC_OUTPUT_NOTE,
+            .max_output = EXEC_DEFAULT_MAX_OUTPUT,
+            .max_concurrent = 1,
+            .cwd = strdup("/"),
         };
         r = c->cwd ? 0 : -ENOMEM;
         r = merge(r, ynode_check_keys(n, exec_keys, d));

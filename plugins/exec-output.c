@@ -129,8 +129,7 @@ static char *signal_name(int sig)
         return s;
 }
 
-static int add_start_error(struct action_result *res, const struct exec_outcome *o,
-                           const char *cwd)
+static int add_start_error(struct action_result *res, const struct exec_outcome *o, const char *cwd)
 {
         const struct exec_child_error *e = o->start_error;
         const char *why = strerror(e->error);
@@ -171,8 +170,10 @@ static int add_failure(struct action_result *res, const struct exec_outcome *o)
                 sig = signal_name(o->status);
                 k = sig ? asprintf(&what, "killed by signal %s", sig) : -1;
         }
-        if (k < 0)
+        if (k < 0) {
+                what = NULL; /* undefined after a failed asprintf() */
                 return -ENOMEM;
+        }
         if (isempty(tail))
                 return action_result_add_note(res, NOTE_ERROR, "%s", what);
         return action_result_add_note(res, NOTE_ERROR, "%s\n%s", what, tail);
@@ -298,8 +299,7 @@ static int table_fill(struct form_result *f, char **lines, size_t *ret_line, siz
         return 0;
 }
 
-static int add_table_output(struct action_result *res, char *text, bool truncated,
-                            uint64_t out_len)
+static int add_table_output(struct action_result *res, char *text, bool truncated, uint64_t out_len)
 {
         _cleanup_free_ char **lines = NULL;
         _cleanup_(form_result_freep) struct form_result *f = NULL;
@@ -333,10 +333,11 @@ static int add_table_output(struct action_result *res, char *text, bool truncate
         if (f->n_rows == 0)
                 r = action_result_add_note(res, NOTE_INFO, "Done (exit 0); the table is empty.");
         if (r >= 0 && truncated)
-                r = action_result_add_note(res, NOTE_WARN,
-                                           "The output was cut after %llu bytes " EXEC_TRUNCATED_MARKER
-                                           "; the table may be incomplete.",
-                                           (unsigned long long)out_len);
+                r = action_result_add_note(
+                    res, NOTE_WARN,
+                    "The output was cut after %llu bytes " EXEC_TRUNCATED_MARKER
+                    "; the table may be incomplete.",
+                    (unsigned long long)out_len);
         res->form = TAKE_PTR(f);
         return r;
 }
@@ -383,8 +384,8 @@ int exec_build_result(const struct exec_outcome *o, enum exec_output mode, const
 static void put_result_form(FILE *f, const struct form_result *form)
 {
         for (size_t i = 0; i < form->n_fields; i++)
-                STRV_FOREACH(v, form->fields[i].values)
-        fprintf(f, "\n%s", *v);
+                STRV_FOREACH (v, form->fields[i].values)
+                        fprintf(f, "\n%s", *v);
         if (form->n_columns == 0)
                 return;
         fputc('\n', f);

@@ -173,8 +173,8 @@ static int job_new(const struct action_call *call, const struct exec_config *c,
         job->event = sd_event_ref(call->event);
         job->node = strdup(strempty(call->node));
         job->requester = strdup(strempty(call->requester));
-        job->requester_bare = strdup(call->requester_bare ? call->requester_bare
-                                                          : strempty(call->requester));
+        job->requester_bare =
+            strdup(call->requester_bare ? call->requester_bare : strempty(call->requester));
         job->lang = strdup_or_null(call->lang);
         job->path = strdup(c->argv[0]);
         job->cwd = strdup(c->cwd);
@@ -189,10 +189,10 @@ static int job_new(const struct action_call *call, const struct exec_config *c,
         job->out = (struct exec_stream){.job = job, .fd = -1, .limit = c->max_output};
         /* Only stderr's tail is ever shown; a little more lets it start at a line. */
         job->err = (struct exec_stream){
-                .job = job,
-                .fd = -1,
-                .limit = MIN(c->max_output, (uint64_t)EXEC_STDERR_TAIL * 2),
-                .tail = true,
+            .job = job,
+            .fd = -1,
+            .limit = MIN(c->max_output, (uint64_t)EXEC_STDERR_TAIL * 2),
+            .tail = true,
         };
         *ret = TAKE_PTR(job);
         return 0;
@@ -337,18 +337,18 @@ static int on_stdin(sd_event_source *source, int fd, uint32_t revents, void *use
 static void job_outcome(const struct exec_job *job, struct exec_outcome *o)
 {
         *o = (struct exec_outcome){
-                .path = job->path,
-                .out = job->out.buf ? job->out.buf : "",
-                .out_len = job->out.len,
-                .out_truncated = job->out.truncated,
-                .err = job->err.buf ? job->err.buf : "",
-                .err_len = job->err.len,
-                .err_truncated = job->err.truncated,
-                .exited = job->exit_code == CLD_EXITED,
-                .status = job->exit_status,
-                .timed_out = job->timed_out,
-                .timeout = job->timeout,
-                .start_error = job->start_failed ? &job->start_error : NULL,
+            .path = job->path,
+            .out = job->out.buf ? job->out.buf : "",
+            .out_len = job->out.len,
+            .out_truncated = job->out.truncated,
+            .err = job->err.buf ? job->err.buf : "",
+            .err_len = job->err.len,
+            .err_truncated = job->err.truncated,
+            .exited = job->exit_code == CLD_EXITED,
+            .status = job->exit_status,
+            .timed_out = job->timed_out,
+            .timeout = job->timeout,
+            .start_error = job->start_failed ? &job->start_error : NULL,
         };
 }
 
@@ -370,16 +370,15 @@ static void job_audit(const struct exec_job *job, const struct exec_outcome *o, 
 {
         _cleanup_free_ char *status = exec_status_string(o), *detail = NULL;
 
-        if (asprintf(&detail, "%s; argv: %s", status ? status : "?",
-                     strempty(job->audit_argv)) < 0)
+        if (asprintf(&detail, "%s; argv: %s", status ? status : "?", strempty(job->audit_argv)) < 0)
                 detail = NULL;
         audit_log(&(struct audit_event){
-                .requester = job->requester,
-                .node = job->node,
-                .stage = "exec",
-                .outcome = job_audit_outcome(job, o, aborted),
-                .duration = now_usec(CLOCK_MONOTONIC) - job->started,
-                .detail = detail,
+            .requester = job->requester,
+            .node = job->node,
+            .stage = "exec",
+            .outcome = job_audit_outcome(job, o, aborted),
+            .duration = now_usec(CLOCK_MONOTONIC) - job->started,
+            .detail = detail,
         });
 }
 
@@ -495,8 +494,13 @@ static int make_pipe(int fds[2], int nonblock_end)
                 fds[1] = safe_close(fds[1]);
                 return r;
         }
-        if (nonblock_end >= 0 && fcntl(fds[nonblock_end], F_SETFL, O_NONBLOCK) < 0)
-                return -errno;
+        if (fcntl(fds[nonblock_end], F_SETFL, O_NONBLOCK) < 0) {
+                int r = -errno;
+
+                fds[0] = safe_close(fds[0]);
+                fds[1] = safe_close(fds[1]);
+                return r;
+        }
         return 0;
 }
 
@@ -648,19 +652,19 @@ static int job_spawn(struct exec_job *job, const struct exec_config *c,
         block_sigchld();
         job->started = now_usec(CLOCK_MONOTONIC);
         pid = exec_fork(&(const struct exec_spawn){
-                .argv = argv,
-                .envp = envp,
-                .cwd = c->cwd,
-                .set_ids = c->set_ids,
-                .uid = c->uid,
-                .gid = c->gid,
-                .groups = c->groups,
-                .n_groups = c->n_groups,
-                .fd_in = cf.in,
-                .fd_out = cf.out,
-                .fd_err = cf.err,
-                .fd_report = cf.report,
-                .max_fd = max_fd(),
+            .argv = argv,
+            .envp = envp,
+            .cwd = c->cwd,
+            .set_ids = c->set_ids,
+            .uid = c->uid,
+            .gid = c->gid,
+            .groups = c->groups,
+            .n_groups = c->n_groups,
+            .fd_in = cf.in,
+            .fd_out = cf.out,
+            .fd_err = cf.err,
+            .fd_report = cf.report,
+            .max_fd = max_fd(),
         });
         child_fds_close(&cf);
         if (pid < 0)
@@ -736,11 +740,11 @@ static int exec_start(struct action_call *call)
         _cleanup_(job_freep) struct exec_job *job = NULL;
         struct action_result *refusal = NULL;
         const struct template_vars vars = {
-                .values = call->values,
-                .from = call->requester,
-                .from_bare = call->requester_bare,
-                .node = call->node,
-                .lang = call->lang,
+            .values = call->values,
+            .from = call->requester,
+            .from_bare = call->requester_bare,
+            .node = call->node,
+            .lang = call->lang,
         };
         struct exec_job *j;
         int r;
@@ -826,11 +830,13 @@ static void exec_shutdown(void)
                 job_outcome(job, &o);
                 job_audit(job, &o, true);
                 if (job->mode == JOB_DETACHED && job->send_message) {
-                        _cleanup_free_ char *text = NULL;
+                        char *text;
 
                         if (asprintf(&text, "[%s] Interrupted: the agent is stopping.",
-                                     job->node) >= 0)
+                                     job->node) >= 0) {
                                 job->send_message(job->agent, job->requester, job->lang, text);
+                                free(text);
+                        }
                 }
                 if (job->call)
                         job->call->userdata = NULL;
@@ -844,10 +850,10 @@ static void exec_free_cfg(void *cfg)
 }
 
 const struct action_ops exec_action = {
-        .key = "exec",
-        .parse = exec_config_parse,
-        .free_cfg = exec_free_cfg,
-        .start = exec_start,
-        .cancel = exec_cancel,
-        .shutdown = exec_shutdown,
+    .key = "exec",
+    .parse = exec_config_parse,
+    .free_cfg = exec_free_cfg,
+    .start = exec_start,
+    .cancel = exec_cancel,
+    .shutdown = exec_shutdown,
 };

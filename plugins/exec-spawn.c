@@ -81,9 +81,9 @@ static bool env_has(char *const *env, const char *name)
 {
         size_t len = strlen(name);
 
-        STRV_FOREACH(e, (char **)env)
-        if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-                return true;
+        STRV_FOREACH (e, (char **)env)
+                if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+                        return true;
         return false;
 }
 
@@ -96,7 +96,9 @@ static int env_add(char ***env, const char *name, const char *value)
         return strv_consume(env, s);
 }
 
-/* Several values are passed one per line, as a text-multi field holds them. */
+/* Several values are passed one per line, as a text-multi field holds them. A value too big
+ * for the environment (the kernel refuses strings over 128 KiB with E2BIG) is left out rather
+ * than failing the run: such input belongs on stdin. */
 static int env_add_field(char ***env, const struct form_value *v)
 {
         _cleanup_free_ char *name = exec_field_env_name(v->var), *value = NULL;
@@ -108,6 +110,8 @@ static int env_add_field(char ***env, const struct form_value *v)
                 return 0;
         for (size_t i = 0; v->values && v->values[i]; i++)
                 len += strlen(v->values[i]) + 1;
+        if (len > EXEC_MAX_FIELD_ENV)
+                return 0;
         value = zalloc(len + 1);
         if (!value)
                 return -ENOMEM;

@@ -20,7 +20,8 @@
 #define EXEC_MAX_MAX_OUTPUT     (16 * 1024 * 1024)
 #define EXEC_MAX_TIMEOUT        (7 * 24 * 3600 * USEC_PER_SEC)
 #define EXEC_DEFAULT_GLOBAL_MAX 8
-#define EXEC_STDERR_TAIL        2048 /* bytes of stderr shown with a failure */
+#define EXEC_STDERR_TAIL        2048        /* bytes of stderr shown with a failure */
+#define EXEC_MAX_FIELD_ENV      (64 * 1024) /* bigger fields are not put in ADHOCD_FIELD_* */
 #define EXEC_TRUNCATED_MARKER   "[\xe2\x80\xa6 truncated]"
 #define EXEC_MASK               "***"
 

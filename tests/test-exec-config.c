@@ -9,7 +9,7 @@
 #define FORM                                                                                       \
         "form:\n"                                                                                  \
         "  fields:\n"                                                                              \
-        "    - {var: target, type: list-single, options: [home, www]}\n"                          \
+        "    - {var: target, type: list-single, options: [home, www]}\n"                           \
         "    - {var: paths, type: text-multi}\n"                                                   \
         "    - {var: notes, type: text-multi}\n"                                                   \
         "    - {var: pw, type: text-private}\n"
@@ -40,6 +40,23 @@ static void test_defaults(void)
         if (geteuid() == 0)
                 CHECK(diags_contain(&f.d, DIAG_WARNING, "set user: to drop privileges"));
         CHECK_INT(f.d.n_errors, 0);
+        fixture_done(&f);
+}
+
+/* Numbers and booleans are arguments like any other scalar. */
+static void test_scalar_args(void)
+{
+        struct fixture f;
+        const struct exec_config *c;
+
+        CHECK_INT(fixture_load(&f, "exec:\n  argv: [/bin/echo, 60, true, -1.5, '']\n"), 0);
+        c = f.cfg;
+        CHECK(c && strv_length(c->argv) == 5);
+        if (c && strv_length(c->argv) == 5) {
+                CHECK_STREQ(c->argv[1], "60");
+                CHECK_STREQ(c->argv[2], "true");
+                CHECK_STREQ(c->argv[4], "");
+        }
         fixture_done(&f);
 }
 
@@ -124,13 +141,12 @@ static void test_argv_errors(void)
         expect_error("exec:\n  argv: []\n", "must not be empty", 2, 9);
         expect_error("exec:\n  argv: /bin/true\n", "expected", 2, 9);
         expect_error("exec:\n  argv: [true]\n", "must be an absolute path", 2, 10);
-        expect_error("exec:\n  argv: [/etc/passwd, x]\n", "'/etc/passwd' is not executable", 2,
-                     10);
+        expect_error("exec:\n  argv: [/etc/passwd, x]\n", "'/etc/passwd' is not executable", 2, 10);
         expect_error("exec:\n  argv: [/nonexistent/prog]\n", "No such file", 2, 10);
         expect_error("exec:\n  argv: [/tmp]\n", "not a regular file", 2, 10);
         expect_error(FORM "exec:\n  argv: [\"{target}\"]\n", "literal path", 0, 0);
-        expect_error(FORM "exec:\n  argv: [/bin/echo, \"{nope}\"]\n", "undeclared field 'nope'",
-                     0, 0);
+        expect_error(FORM "exec:\n  argv: [/bin/echo, \"{nope}\"]\n", "undeclared field 'nope'", 0,
+                     0);
         expect_error(FORM "exec:\n  argv: [/bin/echo, \"--p={paths...}\"]\n",
                      "must be a whole argument", 0, 0);
         expect_error("exec:\n  argv: [/bin/echo, \"{unbalanced\"]\n", "in template", 0, 0);
@@ -170,13 +186,13 @@ static void test_other_errors(void)
 static void test_ids_without_root(void)
 {
         if (geteuid() != 0) {
-                expect_error("exec:\n  argv: [/bin/true]\n  user: nobody\n", "need the agent",
-                             3, 9);
+                expect_error("exec:\n  argv: [/bin/true]\n  user: nobody\n", "need the agent", 3,
+                             9);
                 return;
         }
         CHECK_INT(setresuid(0, 65534, 0), 0);
-        expect_error("exec:\n  argv: [/bin/true]\n  user: nobody\n", "need the agent to run as root",
-                     3, 9);
+        expect_error("exec:\n  argv: [/bin/true]\n  user: nobody\n",
+                     "need the agent to run as root", 3, 9);
         expect_error("exec:\n  argv: [/bin/true]\n  group: 0\n", "need the agent", 3, 10);
         CHECK_INT(setresuid(0, 0, 0), 0);
 }
@@ -220,6 +236,7 @@ static void test_field_env_names(void)
 int main(void)
 {
         test_defaults();
+        test_scalar_args();
         test_all_keys();
         test_argv_errors();
         test_other_errors();

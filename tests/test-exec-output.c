@@ -12,18 +12,19 @@ static void test_sanitize(void)
                 size_t len;
                 const char *out;
         } cases[] = {
-                {"plain\ttext\n", 11, "plain\ttext\n"},
-                {"a\r\nb", 4, "a\nb"},
-                {"x\001y\033z\177", 6, "x?y?z?"},
-                {"nul\0byte", 8, "nul?byte"},
-                {"caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x98\x80"},
-                {"\xff\xfe", 2, "??"},
-                {"\xc0\x80", 2, "??"},                 /* overlong NUL */
-                {"\xed\xa0\x80", 3, "???"},            /* a surrogate */
-                {"\xef\xbf\xbe", 3, "???"},            /* U+FFFE */
-                {"\xf4\x90\x80\x80", 4, "????"},       /* above U+10FFFF */
-                {"cut \xe2\x80", 6, "cut ??"},         /* cut at the end of the buffer */
-                {"\xc3(", 2, "?("},
+            {"plain\ttext\n", 11, "plain\ttext\n"},
+            {"a\r\nb", 4, "a\nb"},
+            {"x\001y\033z\177", 6, "x?y?z?"},
+            {"nul\0byte", 8, "nul?byte"},
+            {"caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x98\x80", 14,
+             "caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x98\x80"},
+            {"\xff\xfe", 2, "??"},
+            {"\xc0\x80", 2, "??"},           /* overlong NUL */
+            {"\xed\xa0\x80", 3, "???"},      /* a surrogate */
+            {"\xef\xbf\xbe", 3, "???"},      /* U+FFFE */
+            {"\xf4\x90\x80\x80", 4, "????"}, /* above U+10FFFF */
+            {"cut \xe2\x80", 6, "cut ??"},   /* cut at the end of the buffer */
+            {"\xc3(", 2, "?("},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -37,11 +38,11 @@ static void test_sanitize(void)
 static struct exec_outcome ok(const char *out)
 {
         return (struct exec_outcome){
-                .path = "/usr/bin/prog",
-                .out = out,
-                .out_len = strlen(out),
-                .err = "",
-                .exited = true,
+            .path = "/usr/bin/prog",
+            .out = out,
+            .out_len = strlen(out),
+            .err = "",
+            .exited = true,
         };
 }
 

@@ -678,6 +678,7 @@ static void test_load(void)
         main_path = tmp_path("main.yaml");
         pw_path = tmp_path("secret");
         make_dir("conf.d");
+        make_dir("empty.d");
         write_file("secret", "s3cret\n", 0600);
         write_file("conf.d/20-b.yaml", "commands: [{node: b, name: B, allow: admins, reply: x}]\n",
                    0644);
@@ -688,7 +689,7 @@ static void test_load(void)
         write_file("conf.d/notes.txt", "not yaml: [\n", 0644);
         write_file("main.yaml",
                    "account: {jid: bot@example.org, password_file: secret}\n"
-                   "include: ['conf.d/*.yaml', 'none.d/*.yaml', '*.yaml', conf.d/10-a.yaml]\n"
+                   "include: ['conf.d/*.yaml', 'empty.d/*.yaml', '*.yaml', conf.d/10-a.yaml]\n"
                    "commands: [{node: main, name: M, allow: admins, reply: x}]\n",
                    0644);
         CHECK_INT(load("main.yaml", &p), 0);
@@ -751,6 +752,17 @@ static void test_load(void)
         CHECK(asprintf(&msg, "cannot read included file '%s/missing.yaml': No such file", tmpdir) >
               0);
         CHECK(load_has(DIAG_ERROR, "main3.yaml", 4, 5, msg));
+
+        /* A pattern may match nothing, but its directory must exist. */
+        write_file("main5.yaml", ACCOUNT "include: [empty.d/*.yaml, 'nodir.d/*.yaml']\n", 0600);
+        CHECK_INT(load("main5.yaml", &p), -EINVAL);
+        free(msg);
+        CHECK(asprintf(&msg,
+                       "cannot read the files of include '%s/nodir.d/*.yaml': No such file or "
+                       "directory",
+                       tmpdir) > 0);
+        CHECK(load_has(DIAG_ERROR, "main5.yaml", 2, 27, msg));
+        CHECK_INT(d.n_errors, 1);
 
         write_file("conf.d/30-bad.yaml", "account: {}\ncommands: [{node: a, name: A2, reply: y}]\n",
                    0644);

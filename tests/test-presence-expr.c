@@ -251,16 +251,16 @@ static void check_yaml_error(const char *yaml, unsigned line, unsigned col, cons
 static void test_yaml_positions(void)
 {
         /* Plain scalar: column of the character itself. */
-        check_yaml_error("x: 1\nrule:\n  when: load1 >= 4 and\n", 3, 21, "ends too early");
+        check_yaml_error("x: 1\nrule:\n  when: load1 >= 4 and\n", 3, 23, "ends too early");
         check_yaml_error("rule:\n  when: load1 = 4\n", 2, 15, "write '=='");
         /* Quoted: the opening quote is skipped. */
-        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x\"}\n", 1, 14, "'or' needs");
-        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x > \"}\n", 1, 43, "ends too early");
-        check_yaml_error("rule:\n  when: 'a > 1 && b > 2'\n", 2, 15, "write 'and'");
+        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x\"}\n", 1, 40, "'or' needs");
+        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x > \"}\n", 1, 44, "ends too early");
+        check_yaml_error("rule:\n  when: 'a > 1 && b > 2'\n", 2, 16, "write 'and'");
         /* Columns count characters, not bytes. */
         check_yaml_error("rule: {é: 1, when: \"x > 1 oops\"}\n", 1, 27, "expected 'and'");
         /* A block scalar: the node's position, and the character within the expression. */
-        check_yaml_error("rule:\n  when: |\n    a > 1 and\n    b >\n", 2, 9, "at character 16");
+        check_yaml_error("rule:\n  when: |\n    a > 1 and\n    b >\n", 2, 9, "at character 15");
         /* Not a scalar at all. */
         check_yaml_error("rule:\n  when: [a > 1]\n", 2, 9, "expected an expression");
 }

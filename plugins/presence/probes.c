@@ -7,7 +7,6 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -124,9 +123,21 @@ static int meminfo_available(const char *buf, double *ret)
         return 0;
 }
 
+/* Rounding of non-negative values, without libm. */
+static double round_down(double x)
+{
+        return (double)(uint64_t)x;
+}
+
+static double round_up(double x)
+{
+        double d = round_down(x);
+        return d < x ? d + 1 : d;
+}
+
 static double pct(double part, double whole)
 {
-        return whole > 0 ? round(100 * part / whole) : 0;
+        return whole > 0 ? round_down(100 * part / whole + 0.5) : 0;
 }
 
 int presence_probe_memory(const char *root, struct presence_values *v)
@@ -151,8 +162,8 @@ int presence_probe_memory(const char *root, struct presence_values *v)
             meminfo_get(buf, "SwapFree", &swap_free) < 0 || swap_free > swap_total)
                 swap_total = swap_free = 0;
         if (presence_values_setf(v, "mem_used_pct", "%.0f", pct(total - avail, total)) < 0 ||
-            presence_values_setf(v, "mem_total_mb", "%.0f", floor(total / 1024)) < 0 ||
-            presence_values_setf(v, "mem_available_mb", "%.0f", floor(avail / 1024)) < 0 ||
+            presence_values_setf(v, "mem_total_mb", "%.0f", round_down(total / 1024)) < 0 ||
+            presence_values_setf(v, "mem_available_mb", "%.0f", round_down(avail / 1024)) < 0 ||
             presence_values_setf(v, "swap_used_pct", "%.0f", pct(swap_total - swap_free, swap_total)) < 0)
                 return -ENOMEM;
         return 0;
@@ -207,7 +218,7 @@ int presence_probe_disk(const char *path, struct presence_values *v)
                 return set_unknown(v, names, ELEMENTSOF(names), r);
         }
         /* As df(1) does: rounded up, and relative to what non-root users can get. */
-        if (presence_values_setf(v, used_name, "%.0f", ceil(100 * used / (used + avail))) < 0 ||
+        if (presence_values_setf(v, used_name, "%.0f", round_up(100 * used / (used + avail))) < 0 ||
             presence_values_setf(v, free_name, "%.1f", avail / (1024.0 * 1024 * 1024)) < 0)
                 return -ENOMEM;
         return 0;
@@ -258,7 +269,7 @@ int presence_probe_failed_units_start(sd_bus **bus, sd_event *event, usec_t time
                 r = sd_bus_call_async(*bus, ret_slot, m, cb, userdata, timeout);
         if (r < 0 && r != -ENOMEM)
                 *bus = sd_bus_close_unref(*bus); /* reconnect next time */
-        return r;
+        return r < 0 ? r : 0;
 }
 
 int presence_probe_failed_units_finish(sd_bus_message *reply, struct presence_values *v)

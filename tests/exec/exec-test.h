@@ -96,7 +96,8 @@ _unused_ static struct {
         unsigned n;
 } sent;
 
-_unused_ static void test_send_message(void *agent, const char *to, const char *lang, const char *body)
+_unused_ static void test_send_message(void *agent, const char *to, const char *lang,
+                                       const char *body)
 {
         free(sent.to);
         free(sent.lang);
@@ -117,21 +118,21 @@ _unused_ static void sent_reset(void)
 }
 
 _unused_ static void run_init(struct run *r, sd_event *e, const struct fixture *f, const char *node,
-                     const char *requester_bare, const char *requester)
+                              const char *requester_bare, const char *requester)
 {
         *r = (struct run){0};
         r->call = (struct action_call){
-                .event = e,
-                .node = node,
-                .requester = requester,
-                .requester_bare = requester_bare,
-                .lang = "en",
-                .values = &r->values,
-                .cfg = f->cfg,
-                .send_message = test_send_message,
-                .agent = NULL,
-                .complete = run_on_complete,
-                .engine_data = r,
+            .event = e,
+            .node = node,
+            .requester = requester,
+            .requester_bare = requester_bare,
+            .lang = "en",
+            .values = &r->values,
+            .cfg = f->cfg,
+            .send_message = test_send_message,
+            .agent = NULL,
+            .complete = run_on_complete,
+            .engine_data = r,
         };
 }
 
@@ -224,7 +225,7 @@ _unused_ static unsigned count_children(void)
         if (!d)
                 return 0;
         while ((de = readdir(d))) {
-                char path[64], buf[512], *p;
+                char path[300], buf[512], *p;
                 FILE *f;
                 int ppid;
 

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -61,9 +62,11 @@ NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas'
 NS_XML = 'http://www.w3.org/XML/1998/namespace'
 XML_LANG = '{%s}lang' % NS_XML
 
-# Generous: a loaded 2-core CI machine can stall for seconds.
-IQ_TIMEOUT = 30
-START_TIMEOUT = 30
+# Generous: a loaded 2-core CI machine can stall for seconds (and a wrapper such
+# as valgrind makes the agent many times slower).
+_SLOW = 3 if os.environ.get('ADHOCD_WRAPPER') else 1
+IQ_TIMEOUT = 30 * _SLOW
+START_TIMEOUT = 30 * _SLOW
 
 # The accounts every test environment has, and the roster groups the agent
 # gives them. mallory is on the server but not in the agent's roster.
@@ -648,15 +651,18 @@ class Agent:
         return wait_until(found, timeout, what or 'agent log line matching %r' % pattern,
                           sleep=self.sleep)
 
-    def start(self, wait_online=True):
+    def start(self, wait_online=True, extra_env=None):
         expect(os.path.exists(self.binary), 'the agent binary %s does not exist (build it first)' % self.binary)
-        argv = [self.binary, '--config', self.config]
+        # ADHOCD_WRAPPER runs the agent under a tool, e.g.
+        # "valgrind --error-exitcode=99 --leak-check=full": errors then fail stop().
+        argv = shlex.split(os.environ.get('ADHOCD_WRAPPER', '')) + [self.binary, '--config', self.config]
         if self.verbose:
             argv.append('--verbose')
         mark = self.log_mark()
         env = dict(os.environ)
         env.pop('JOURNAL_STREAM', None)
         env.pop('NOTIFY_SOCKET', None)
+        env.update(extra_env or {})
         self.exit_code = None
         self.stopping = False
         self.proc = spawn(argv, self.log_path, self.dir, env=env, new_session=self.new_session)
@@ -1276,6 +1282,15 @@ def main(script, tests, policy=STANDARD_POLICY, groups=None, subscribe=(), start
             else:
                 passed += 1
                 log('ok   %s' % tname)
+        # The agent must still be there, unless a test stopped it on purpose, and
+        # stop cleanly (under ADHOCD_WRAPPER=valgrind this is when leaks show).
+        if env.agent is not None and not env.agent.stopping:
+            try:
+                env.agent.check_alive()
+                env.agent.stop(timeout=10 * _SLOW)
+            except Failure as e:
+                failed.append('agent-clean-exit')
+                log('FAIL agent-clean-exit: %s' % e)
     except (Terminated, KeyboardInterrupt) as e:
         failed.append('interrupted (%s)' % (e or 'Ctrl-C'))
         log('INTERRUPTED: %s' % (e or 'Ctrl-C'))

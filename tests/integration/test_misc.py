@@ -5,6 +5,7 @@ does not handle (answered, never dropped), its presence, and a clean SIGTERM:
 unavailable presence that a subscribed contact sees, pending requests
 answered, exit code 0."""
 
+import base64
 import sys
 
 import harness as H
@@ -54,6 +55,40 @@ def test_stranger_gets_errors_not_silence(env):
     r = mallory.raw_iq("<iq type='set' to='%s'><command xmlns='%s' node='test/hello' sessionid='x'"
                        " action='complete'/></iq>" % (env.agent_jid, H.NS_COMMANDS))
     expect(r.type == 'error', 'a stranger continuing a made-up session got type=%r' % r.type, r)
+
+
+def audit_lines(env, mark, jid, node):
+    return [l for l in env.agent.log_text()[mark:].splitlines() if jid in l and node in l]
+
+
+def test_audit_and_secrets(env):
+    alice, carol = env.client('alice'), env.client('carol')
+    mark = env.agent.log_mark()
+    secret = 'Pr1vate-' + H.make_password()
+    r = alice.execute(env.agent_jid, 'test/form').expect_status('executing')
+    alice.command(env.agent_jid, 'test/form', r.sessionid, 'complete',
+                  {'colour': 'red', 'count': 'many', 'name': 'A', 'secret': secret}) \
+        .expect_error('modify', 'bad-request', 'bad-payload', 'a rejected form')
+    alice.command(env.agent_jid, 'test/form', r.sessionid, 'complete',
+                  {'colour': 'red', 'count': '3', 'name': 'A', 'secret': secret}) \
+        .expect_status('completed', 'the corrected form')
+    carol.execute(env.agent_jid, 'test/hello').expect_error('cancel', 'item-not-found', what='a denial')
+    env.sleep(0.5)  # let the log lines reach the file
+    problems = []
+    lines = audit_lines(env, mark, alice.jid, 'test/form')
+    if len(lines) < 2:
+        problems.append('expected audit lines for the rejected and the completed form of %s, got %r'
+                        % (alice.jid, lines))
+    if not audit_lines(env, mark, carol.jid, 'test/hello'):
+        problems.append('no audit line for the denial of test/hello to %s' % carol.jid)
+    text = env.agent.log_text()
+    if secret in text:
+        problems.append('a text-private value appears in the agent log (even with --verbose it must not)')
+    pw = env.prosody.passwords['agent']
+    plain = base64.b64encode(('\0agent\0' + pw).encode()).decode()
+    if pw in text or plain in text:
+        problems.append('the account password appears in the agent log')
+    expect(not problems, '\n'.join(problems))
 
 
 def check_graceful_in_server_log(env):
@@ -114,5 +149,6 @@ if __name__ == '__main__':
         test_version,
         test_unhandled_iq_answered,
         test_stranger_gets_errors_not_silence,
+        test_audit_and_secrets,
         test_sigterm,  # last: the agent is gone afterwards
     ], subscribe=('alice',)))

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Running under systemd: with Type=notify the agent sends READY=1 once online
+and STATUS= lines (and RELOADING=1/READY=1 around a reload, STOPPING=1 when
+stopping); with JOURNAL_STREAM its log lines carry sd-daemon <N> prefixes."""
+
+import os
+import re
+import secrets
+import signal
+import socket
+import sys
+
+import harness as H
+from harness import expect
+
+
+class NotifySocket:
+    """A stand-in for systemd's notification socket (abstract, so no path limits)."""
+
+    def __init__(self):
+        self.name = 'adhocd-test-' + secrets.token_hex(8)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind('\0' + self.name)
+        self.sock.setblocking(False)
+        self.messages = []
+
+    @property
+    def env(self):
+        return {'NOTIFY_SOCKET': '@' + self.name}
+
+    def drain(self):
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except BlockingIOError:
+                return self.messages
+            self.messages.append(data.decode('utf-8', 'replace'))
+
+    def assignments(self):
+        return [line for m in self.drain() for line in m.split('\n') if line]
+
+    def wait(self, env, pred, what, timeout=30):
+        return env.wait_until(lambda: any(pred(a) for a in self.assignments()), timeout, what, interval=0.1)
+
+    def close(self):
+        self.sock.close()
+
+
+def restart_agent(env, extra_env):
+    if env.agent.running():
+        env.agent.stop()
+    mark = env.agent.log_mark()
+    env.agent.start(wait_online=False, extra_env=extra_env)
+    env.agent.wait_online(since=mark)
+    return mark
+
+
+def test_notify(env):
+    n = NotifySocket()
+    try:
+        restart_agent(env, n.env)
+        n.wait(env, lambda a: a == 'READY=1', 'READY=1 after "online as"')
+        n.wait(env, lambda a: a.startswith('STATUS='), 'a STATUS= line')
+        env.client('alice').execute(env.agent_jid, 'test/hello').expect_status('completed', 'under Type=notify')
+        n.messages.clear()
+        env.agent.send_signal(signal.SIGHUP)
+        n.wait(env, lambda a: a == 'RELOADING=1', 'RELOADING=1 on SIGHUP')
+        n.wait(env, lambda a: a == 'READY=1', 'READY=1 after the reload')
+        n.messages.clear()
+        env.agent.stop()
+        expect('STOPPING=1' in n.assignments(), 'no STOPPING=1 on SIGTERM: %r' % n.messages)
+    finally:
+        n.close()
+
+
+def test_journal_prefixes(env):
+    # JOURNAL_STREAM names the device and inode of stderr, as systemd sets it.
+    open(env.agent.log_path, 'ab').close()
+    st = os.stat(env.agent.log_path)
+    mark = restart_agent(env, {'JOURNAL_STREAM': '%d:%d' % (st.st_dev, st.st_ino)})
+    lines = [l for l in env.agent.log_text()[mark:].splitlines() if l]
+    expect(lines, 'the agent logged nothing')
+    bad = [l for l in lines if not re.match(r'^<[0-7]>', l)]
+    expect(not bad, 'log lines without a <N> prefix under JOURNAL_STREAM:\n' + '\n'.join(bad[:10]))
+    env.agent.stop()
+
+
+if __name__ == '__main__':
+    sys.exit(H.main(__file__, [
+        test_notify,
+        test_journal_prefixes,
+    ]))
