@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "adhoc.h"
+#include "plugins.h"
 #include "disco.h"
 #include "jid.h"
 #include "log.h"
@@ -156,12 +157,36 @@ typedef xmpp_stanza_t *(*query_handler_t)(struct agent *a, xmpp_stanza_t *iq,
                                           xmpp_stanza_t *query);
 
 /* The iq table: every get/set that is not listed here is answered service-unavailable. */
+#define NS_LAST "jabber:iq:last"
+
+/* XEP-0012 for a client that never idles: the time since the agent started. */
+static xmpp_stanza_t *last_activity_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *q)
+{
+        struct iq_origin o;
+        xmpp_stanza_t *reply, *c;
+        char secs[32];
+
+        if (iq_origin_init(&o, iq, NULL) < 0)
+                return NULL;
+        reply = iq_result_new(xconn_ctx(a->xc), &o);
+        iq_origin_done(&o);
+        if (!reply)
+                return NULL;
+        c = stanza_add_child(reply, "query", NS_LAST);
+        snprintf(secs, sizeof(secs), "%llu",
+                 (unsigned long long)((now_usec(CLOCK_MONOTONIC) - a->started) / USEC_PER_SEC));
+        if (c)
+                xmpp_stanza_set_attribute(c, "seconds", secs);
+        return reply;
+}
+
 static const struct {
         const char *type;
         const char *name;
         const char *ns;
         query_handler_t fn;
 } iq_handlers[] = {
+        {"get", "query", NS_LAST, last_activity_reply},
         {"get", "query", NS_DISCO_INFO, disco_info_reply},
         {"get", "query", NS_DISCO_ITEMS, disco_items_reply},
         {"get", "query", NS_VERSION, version_reply},
@@ -219,11 +244,117 @@ static void send_presence(struct agent *a, const char *type, const char *to)
                 xmpp_stanza_set_type(p, type);
         if (to)
                 xmpp_stanza_set_to(p, to);
-        if (!type) {
+        if (!type && !to) {
+                if (a->show)
+                        stanza_add_text_child(p, "show", a->show);
+                for (size_t i = 0; i < a->status.n; i++) {
+                        xmpp_stanza_t *st = stanza_add_text_child(p, "status", a->status.v[i].text);
+                        if (st && a->status.v[i].lang)
+                                xmpp_stanza_set_attribute(st, "xml:lang", a->status.v[i].lang);
+                }
                 snprintf(prio, sizeof(prio), "%d", a->policy->account.priority);
                 stanza_add_text_child(p, "priority", prio);
         }
         xconn_send_consume(a->xc, p);
+}
+
+static void host_publish_presence(void *agent, const char *show, const struct i18n *status)
+{
+        struct agent *a = agent;
+        char *s = NULL;
+
+        if (show && !(s = strdup(show)))
+                return;
+        free(a->show);
+        a->show = s;
+        i18n_done(&a->status);
+        for (size_t i = 0; status && i < status->n; i++) {
+                struct i18n_entry *e = array_grow((void **)&a->status.v, &a->status.n,
+                                                  sizeof(*e));
+                if (!e)
+                        break;
+                e->lang = strdup_or_null(status->v[i].lang);
+                e->text = strdup(strempty(status->v[i].text));
+        }
+        if (xconn_is_online(a->xc) && a->roster_loaded)
+                send_presence(a, NULL, NULL);
+}
+
+static void host_send_message(void *agent, const char *to, const char *type, const char *lang,
+                              const char *body)
+{
+        struct agent *a = agent;
+        xmpp_stanza_t *m;
+
+        if (!xconn_is_online(a->xc))
+                return;
+        m = xmpp_message_new(xconn_ctx(a->xc), type, to, NULL);
+        if (!m)
+                return;
+        if (lang)
+                xmpp_stanza_set_attribute(m, "xml:lang", lang);
+        if (xmpp_message_set_body(m, body) == XMPP_EOK)
+                xconn_send(a->xc, m);
+        xmpp_stanza_release(m);
+}
+
+/* The roster's JIDs an access spec admits, plus the exact JIDs it lists. */
+static int host_resolve_access(void *agent, const struct access *acc, char ***ret)
+{
+        struct agent *a = agent;
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i < a->roster->n; i++) {
+                const struct roster_item *it = &a->roster->items[i];
+                struct requester r = {.bare = it->bare, .groups = it->groups};
+
+                if (access_matches(acc, &r) && strv_extend(&l, it->bare) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH (j, acc->jids)
+                if (!strchr(*j, '*') && !strv_contains(l, *j) && strv_extend(&l, *j) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool host_is_online(void *agent)
+{
+        struct agent *a = agent;
+        return xconn_is_online(a->xc) && a->roster_loaded;
+}
+
+static void features_stop(struct agent *a)
+{
+        for (size_t i = 0; i < a->n_features; i++)
+                a->features[i].ops->stop(a->features[i].state);
+        free(a->features);
+        a->features = NULL;
+        a->n_features = 0;
+}
+
+static void features_start(struct agent *a)
+{
+        exec_set_global_max(a->policy->exec_max_concurrent);
+        for (size_t i = 0; i < a->policy->n_features; i++) {
+                const struct feature_config *fc = &a->policy->features[i];
+                struct feature_instance *fi;
+                void *state = NULL;
+                int r;
+
+                r = fc->ops->start(&a->host, fc->cfg, &state);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to start %s: %m", fc->ops->key);
+                        continue;
+                }
+                fi = array_grow((void **)&a->features, &a->n_features, sizeof(*fi));
+                if (!fi) {
+                        fc->ops->stop(state);
+                        continue;
+                }
+                fi->ops = fc->ops;
+                fi->state = state;
+        }
 }
 
 void agent_send_message(void *agent, const char *to, const char *lang, const char *body)
@@ -279,6 +410,9 @@ static int on_roster_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata
         }
         a->roster_loaded = true;
         send_presence(a, NULL, NULL);
+        for (size_t i = 0; i < a->n_features; i++)
+                if (a->features[i].ops->online)
+                        a->features[i].ops->online(a->features[i].state);
         log_info("online as %s (%d roster item(s), %zu command(s))",
                  strempty(xconn_bound_jid(a->xc)), n < 0 ? 0 : n, a->policy->n_commands);
         if (!a->notified_ready) {
@@ -381,8 +515,10 @@ int agent_reload(struct agent *a)
             !streq_ptr(p->account.host, a->policy->account.host) ||
             p->account.port != a->policy->account.port || p->account.tls != a->policy->account.tls)
                 log_warning("Account settings changed; they take effect at the next restart");
+        features_stop(a);
         agent_policy_unref(a->policy);
         a->policy = p;
+        features_start(a);
         session_table_set_limits(a->sessions, &(struct session_limits){
                                                       .idle_timeout = p->sessions.idle_timeout,
                                                       .max_per_requester =
@@ -431,6 +567,16 @@ int agent_new(sd_event *event, const char *config_path, struct policy *policy, b
         r = xconn_new(event, &policy->account, verbose, &xconn_cb, a, &a->xc);
         if (r < 0)
                 return r;
+        a->started = now_usec(CLOCK_MONOTONIC);
+        a->host = (struct feature_host){
+                .event = event,
+                .agent = a,
+                .publish_presence = host_publish_presence,
+                .send_message = host_send_message,
+                .resolve_access = host_resolve_access,
+                .is_online = host_is_online,
+        };
+        features_start(a);
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -449,7 +595,10 @@ struct agent *agent_free(struct agent *a)
                 return NULL;
         if (a->xc)
                 abort_all(a, "adhocd is stopping");
+        features_stop(a);
         shutdown_backends();
+        free(a->show);
+        i18n_done(&a->status);
         session_table_free(a->sessions);
         roster_free(a->roster);
         xconn_free(a->xc);

@@ -10,6 +10,12 @@
 
 struct adhoc_request;
 
+/* A started feature (presence, ...). */
+struct feature_instance {
+        const struct feature_ops *ops;
+        void *state;
+};
+
 struct ratelimit_entry {
         char *bare;
         double tokens;
@@ -31,6 +37,12 @@ struct agent {
         sd_event_source *signals[3];
         struct ratelimit_entry *rates;
         size_t n_rates;
+        struct feature_instance *features;
+        size_t n_features;
+        struct feature_host host;
+        char *show;          /* the published presence: show (NULL: available) */
+        struct i18n status;  /* and status texts */
+        usec_t started;      /* CLOCK_MONOTONIC, for XEP-0012 */
         bool stopping;
         bool notified_ready;
         int exit_code;

@@ -9,7 +9,7 @@
 
 static const char *const agent_features[] = {
         NS_COMMANDS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_XDATA, NS_XDATA_VALIDATE,
-        NS_PING,     NS_VERSION,    NULL,
+        NS_PING,     NS_VERSION,    "jabber:iq:last", NULL,
 };
 
 static const char *const command_features[] = {NS_COMMANDS, NS_XDATA, NULL};

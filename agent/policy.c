@@ -9,7 +9,7 @@
 
 static const char *const main_keys[] = {"account",  "include",       "access",
                                         "sessions", "subscriptions", "commands",
-                                        "presence", "plugins",       NULL};
+                                        "plugins",  "exec_max_concurrent", NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
 static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
                                            "tls", "ca_file",  "priority",      NULL};
@@ -60,6 +60,9 @@ struct policy *policy_free(struct policy *p)
         for (size_t i = 0; i < p->n_commands; i++)
                 command_done(&p->commands[i]);
         free(p->commands);
+        for (size_t i = 0; i < p->n_features; i++)
+                p->features[i].ops->free_cfg(p->features[i].cfg);
+        free(p->features);
         free(p);
         return NULL;
 }
@@ -316,22 +319,59 @@ static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool 
 {
         int r;
 
+        const char *keys[ELEMENTSOF(main_keys) + 16];
+        size_t n = 0;
+
         if (ynode_expect(doc, YNODE_MAP, ctx->d) < 0)
                 return -EINVAL;
-        r = ynode_check_keys(doc, main_keys, ctx->d);
+        /* The known keys: the fixed ones and one per built-in feature. */
+        for (size_t i = 0; main_keys[i]; i++)
+                keys[n++] = main_keys[i];
+        for (size_t i = 0; builtin_features[i] && n < ELEMENTSOF(keys) - 1; i++)
+                keys[n++] = builtin_features[i]->key;
+        keys[n] = NULL;
+        r = ynode_check_keys(doc, keys, ctx->d);
         for (size_t i = 0; i < doc->n; i++) {
                 const struct ynode *k = doc->keys[i];
 
-                if (!main_file && key_is_main_only(k->scalar))
+                if (!main_file && (key_is_main_only(k->scalar) || feature_ops_lookup(k->scalar)))
                         r = policy_merge_error(
                             r, ynode_error(k, ctx->d,
                                            "'%s' may only appear in the main file; included "
                                            "files may contain access and commands",
                                            k->scalar));
-                else if (main_file && (streq(k->scalar, "presence") || streq(k->scalar, "plugins")))
+                else if (main_file && streq(k->scalar, "plugins"))
                         r = policy_merge_error(
                             r, ynode_warning(k, ctx->d, "'%s' is not supported yet; ignored",
                                              k->scalar));
+        }
+        return r;
+}
+
+static int parse_features(struct policy_ctx *ctx, const struct ynode *root)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < root->n; i++) {
+                const struct feature_ops *ops = feature_ops_lookup(root->keys[i]->scalar);
+                struct feature_config *fc;
+                void *cfg = NULL;
+                int k;
+
+                if (!ops)
+                        continue;
+                k = ops->parse(root->items[i], &cfg, ctx->d);
+                if (k < 0) {
+                        r = policy_merge_error(r, k);
+                        continue;
+                }
+                fc = array_grow((void **)&ctx->p->features, &ctx->p->n_features, sizeof(*fc));
+                if (!fc) {
+                        ops->free_cfg(cfg);
+                        return -ENOMEM;
+                }
+                fc->ops = ops;
+                fc->cfg = cfg;
         }
         return r;
 }
@@ -342,6 +382,15 @@ static int parse_main(struct policy_ctx *ctx, const struct ynode *root)
         int r;
 
         r = parse_account(ctx, root);
+        n = ynode_get(root, "exec_max_concurrent");
+        if (n) {
+                uint64_t v;
+                if (ynode_uint(n, 1, 1024, &v, ctx->d) < 0)
+                        r = policy_merge_error(r, -EINVAL);
+                else
+                        ctx->p->exec_max_concurrent = (unsigned)v;
+        }
+        r = policy_merge_error(r, parse_features(ctx, root));
         n = ynode_get(root, "include");
         if (n)
                 r = policy_merge_error(r, check_include(ctx, n));

@@ -3,6 +3,7 @@
 
 #include "action.h"
 #include "diag.h"
+#include "feature.h"
 #include "form.h"
 #include "i18n.h"
 
@@ -51,6 +52,12 @@ struct command {
         unsigned line, col;
 };
 
+/* A built-in feature's section (presence, ...) and its parsed configuration. */
+struct feature_config {
+        const struct feature_ops *ops;
+        void *cfg;
+};
+
 struct named_access {
         char *name;
         struct access access;
@@ -67,6 +74,9 @@ struct policy {
         size_t n_access_lists;
         struct command *commands;
         size_t n_commands;
+        struct feature_config *features;
+        size_t n_features;
+        unsigned exec_max_concurrent; /* 0: the exec backend's default */
 };
 
 /* Loads the main file, its includes and the password file; adds diagnostics. Returns -EINVAL

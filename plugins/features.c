@@ -4,8 +4,8 @@
 
 /* The explicit list of built-in features; the top-level YAML key selects one. */
 const struct feature_ops *const builtin_features[] = {
-        &presence_feature,
-        NULL,
+    &presence_feature,
+    NULL,
 };
 
 const struct feature_ops *feature_ops_lookup(const char *key)

@@ -30,8 +30,8 @@ static struct presence_config *parse(const char *yaml)
 static bool has_diag(enum diag_level level, unsigned line, unsigned col, const char *part)
 {
         for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].level == level && diags.v[i].line == line &&
-                    diags.v[i].col == col && strstr(diags.v[i].msg, part))
+                if (diags.v[i].level == level && diags.v[i].line == line && diags.v[i].col == col &&
+                    strstr(diags.v[i].msg, part))
                         return true;
         fprintf(stderr, "no %s at %u:%u with '%s' among:\n",
                 level == DIAG_ERROR ? "error" : "warning", line, col, part);
@@ -74,24 +74,24 @@ static void test_example(void)
 {
         /* The configuration of the documentation (issue 7), plus control and root. */
         struct presence_config *c = parse(
-                "presence:\n"
-                "  interval: 30s\n"
-                "  min_update: 60s\n"
-                "  status: \"load {load1} · mem {mem_used_pct}% · / {disk_used_pct:/}% · up "
-                "{uptime}\"\n"
-                "  probes:\n"
-                "    builtin: [load, memory, disk:/, disk:/home, uptime, failed_units]\n"
-                "    script: {argv: [/usr/local/bin/health, --short], timeout: 5s}\n"
-                "  show:\n"
-                "    - {when: \"disk_used_pct:/ >= 95 or failed_units > 0\", show: dnd}\n"
-                "    - {when: \"load1 >= 4\", show: away}\n"
-                "    - {when: \"RAID_DEGRADED == 1\", show: xa}\n"
-                "  alerts:\n"
-                "    to: {groups: [admins]}\n"
-                "    on: show-change\n"
-                "    max_per_hour: 6\n"
-                "  control: {groups: [admins], jids: [alice@example.org, \"*@ops.example.org\"]}\n"
-                "  root: /srv/fake\n");
+            "presence:\n"
+            "  interval: 30s\n"
+            "  min_update: 60s\n"
+            "  status: \"load {load1} · mem {mem_used_pct}% · / {disk_used_pct:/}% · up "
+            "{uptime}\"\n"
+            "  probes:\n"
+            "    builtin: [load, memory, disk:/, disk:/home, uptime, failed_units]\n"
+            "    script: {argv: [/usr/local/bin/health, --short], timeout: 5s}\n"
+            "  show:\n"
+            "    - {when: \"disk_used_pct:/ >= 95 or failed_units > 0\", show: dnd}\n"
+            "    - {when: \"load1 >= 4\", show: away}\n"
+            "    - {when: \"RAID_DEGRADED == 1\", show: xa}\n"
+            "  alerts:\n"
+            "    to: {groups: [admins]}\n"
+            "    on: show-change\n"
+            "    max_per_hour: 6\n"
+            "  control: {groups: [admins], jids: [alice@example.org, \"*@ops.example.org\"]}\n"
+            "  root: /srv/fake\n");
 
         CHECK(c != NULL);
         if (!c)
@@ -146,8 +146,7 @@ static void test_errors(void)
         check_error("presence:\n  root: proc\n", 2, 9, "absolute path");
         check_error("presence:\n  probes: {builtin: [load, cpu]}\n", 2, 28, "unknown probe 'cpu'");
         check_error("presence:\n  probes: {builtin: [load, load]}\n", 2, 28, "listed twice");
-        check_error("presence:\n  probes: {builtin: [\"disk:home\"]}\n", 2, 22,
-                    "absolute path");
+        check_error("presence:\n  probes: {builtin: [\"disk:home\"]}\n", 2, 22, "absolute path");
         check_error("presence:\n  probes: {builtin: [\"disk:/a b\"]}\n", 2, 22,
                     "may not hold spaces");
         check_error("presence:\n  probes: {script: {argv: [health]}}\n", 2, 27,
@@ -160,8 +159,9 @@ static void test_errors(void)
         check_error("presence:\n  status: \"load {load1\"\n", 2, 17, "unbalanced '{'");
         check_error("presence:\n  status: \"load {load1} / {disk_used_pct:/}%\"\n", 2, 27,
                     "value 'disk_used_pct:/' needs the probe 'disk:/' in presence.probes.builtin");
-        check_error("presence:\n  probes: {builtin: [load]}\n  status: {en: \"mem {mem_used_pct}\"}\n",
-                    3, 21, "needs the probe 'memory'");
+        check_error(
+            "presence:\n  probes: {builtin: [load]}\n  status: {en: \"mem {mem_used_pct}\"}\n", 3,
+            21, "needs the probe 'memory'");
         check_error("presence:\n  status: \"{TEMP}\"\n", 2, 12,
                     "unknown value 'TEMP' (no probe provides it; a probes.script may)");
 

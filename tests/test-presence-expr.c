@@ -144,7 +144,7 @@ static void test_names(void)
 static void test_unknown(void)
 {
         set("known", "5");
-        set("failed", NULL);   /* a probe that failed: '?' */
+        set("failed", NULL);  /* a probe that failed: '?' */
         set("word", "hello"); /* a script value that is no number */
 
         /* Any comparison with an unknown value is false, whatever the operator. */
@@ -255,7 +255,8 @@ static void test_yaml_positions(void)
         check_yaml_error("rule:\n  when: load1 = 4\n", 2, 15, "write '=='");
         /* Quoted: the opening quote is skipped. */
         check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x\"}\n", 1, 40, "'or' needs");
-        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x > \"}\n", 1, 44, "ends too early");
+        check_yaml_error("rule: {when: \"disk_used_pct:/ >= 95 or x > \"}\n", 1, 44,
+                         "ends too early");
         check_yaml_error("rule:\n  when: 'a > 1 && b > 2'\n", 2, 16, "write 'and'");
         /* Columns count characters, not bytes. */
         check_yaml_error("rule: {é: 1, when: \"x > 1 oops\"}\n", 1, 27, "expected 'and'");

@@ -20,8 +20,8 @@ struct message {
 struct fake_host {
         bool online;
         unsigned n_published;
-        char *show;          /* last published; NULL: available */
-        struct i18n status;  /* last published */
+        char *show;         /* last published; NULL: available */
+        struct i18n status; /* last published */
         struct message msgs[64];
         unsigned n_msgs;
         unsigned n_resolved;
@@ -69,11 +69,11 @@ static bool fake_is_online(void *agent)
 }
 
 static const struct feature_host host = {
-        .agent = &fake,
-        .publish_presence = fake_publish,
-        .send_message = fake_send,
-        .resolve_access = fake_resolve,
-        .is_online = fake_is_online,
+    .agent = &fake,
+    .publish_presence = fake_publish,
+    .send_message = fake_send,
+    .resolve_access = fake_resolve,
+    .is_online = fake_is_online,
 };
 
 static void fake_reset_messages(void)
@@ -87,16 +87,16 @@ static void fake_reset_messages(void)
 }
 
 static const char *config_yaml =
-        "presence:\n"
-        "  interval: 10s\n"
-        "  min_update: 60s\n"
-        "  status: {en: \"load {load1} · / {disk_used_pct:/}%\",\n"
-        "           fr: \"charge {load1} · / {disk_used_pct:/} %\"}\n"
-        "  probes: {builtin: [load, \"disk:/\"]}\n"
-        "  show:\n"
-        "    - {when: \"disk_used_pct:/ >= 95\", show: dnd}\n"
-        "    - {when: \"load1 >= 4\", show: away}\n"
-        "  alerts: {to: {groups: [admins], jids: [carol@example.org]}, max_per_hour: 3}\n";
+    "presence:\n"
+    "  interval: 10s\n"
+    "  min_update: 60s\n"
+    "  status: {en: \"load {load1} · / {disk_used_pct:/}%\",\n"
+    "           fr: \"charge {load1} · / {disk_used_pct:/} %\"}\n"
+    "  probes: {builtin: [load, \"disk:/\"]}\n"
+    "  show:\n"
+    "    - {when: \"disk_used_pct:/ >= 95\", show: dnd}\n"
+    "    - {when: \"load1 >= 4\", show: away}\n"
+    "  alerts: {to: {groups: [admins], jids: [carol@example.org]}, max_per_hour: 3}\n";
 
 static struct presence_config *load_config(const char *yaml)
 {
@@ -413,8 +413,8 @@ static void test_manual(const struct presence_config *c)
 static void test_publish_is_due(void)
 {
         struct i18n a = {0}, b = {0};
-        struct presence_published last = {.valid = true, .show = PRESENCE_AVAILABLE,
-                                          .status = &a, .time = 100 * SEC};
+        struct presence_published last = {
+            .valid = true, .show = PRESENCE_AVAILABLE, .status = &a, .time = 100 * SEC};
 
         CHECK_INT(i18n_set_plain(&a, "x"), 0);
         CHECK_INT(i18n_set_plain(&b, "y"), 0);

@@ -125,11 +125,11 @@ static void test_uptime(void)
                 const char *file, *text;
                 double secs;
         } cases[] = {
-                {"273600.55 1000.00\n", "3d 4h", 273600},
-                {"3600.00 1.00\n", "1h 0m", 3600},
-                {"3599.99 1.00\n", "59m", 3599},
-                {"59.9 1.00\n", "59s", 59},
-                {"0.01 0.00\n", "0s", 0},
+            {"273600.55 1000.00\n", "3d 4h", 273600},
+            {"3600.00 1.00\n", "1h 0m", 3600},
+            {"3599.99 1.00\n", "59m", 3599},
+            {"59.9 1.00\n", "59s", 59},
+            {"0.01 0.00\n", "0s", 0},
         };
         struct presence_values v = {0};
 
@@ -157,9 +157,9 @@ static void test_root_forms(void)
         CHECK_STREQ(text(&v, "load1"), "1.00");
         /* The dispatcher, as the feature runs them. */
         write_file("proc/uptime", "120 1\n");
-        CHECK_INT(presence_probe_run(&(struct presence_probe){.kind = PRESENCE_PROBE_UPTIME}, root,
-                                     &v),
-                  0);
+        CHECK_INT(
+            presence_probe_run(&(struct presence_probe){.kind = PRESENCE_PROBE_UPTIME}, root, &v),
+            0);
         CHECK_STREQ(text(&v, "uptime"), "2m");
         CHECK_INT(presence_probe_run(&(struct presence_probe){.kind = PRESENCE_PROBE_FAILED_UNITS},
                                      root, &v),
@@ -230,18 +230,17 @@ static int fake_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "a(ssssssouso)", 2, "a.service", "A", "loaded",
-                                          "failed", "failed", "", "/a", 0, "", "/",
-                                          "b.service", "B", "loaded", "failed", "failed", "",
-                                          "/b", 0, "", "/");
+                                          "failed", "failed", "", "/a", 0, "", "/", "b.service",
+                                          "B", "loaded", "failed", "failed", "", "/b", 0, "", "/");
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
 static const sd_bus_vtable fake_manager[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD("ListUnitsFiltered", "as", "a(ssssssouso)", fake_list_units, 0),
-        SD_BUS_VTABLE_END,
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("ListUnitsFiltered", "as", "a(ssssssouso)", fake_list_units, 0),
+    SD_BUS_VTABLE_END,
 };
 
 /* Starts a private dbus-daemon (no service activation); returns its pid and its address. */
@@ -320,8 +319,8 @@ static void test_failed_units(void)
         setenv("DBUS_SYSTEM_BUS_ADDRESS", address, 1);
 
         /* Nobody owns org.freedesktop.systemd1 yet: an error reply, so unknown. */
-        CHECK_INT(presence_probe_failed_units_start(&bus, t.event, 5 * USEC_PER_SEC,
-                                                    on_units_reply, &t, &slot),
+        CHECK_INT(presence_probe_failed_units_start(&bus, t.event, 5 * USEC_PER_SEC, on_units_reply,
+                                                    &t, &slot),
                   0);
         run_until_done(&t);
         CHECK(t.result < 0);
@@ -340,8 +339,8 @@ static void test_failed_units(void)
         CHECK(sd_bus_attach_event(server, t.event, 0) >= 0);
 
         t.done = false;
-        CHECK_INT(presence_probe_failed_units_start(&bus, t.event, 5 * USEC_PER_SEC,
-                                                    on_units_reply, &t, &slot),
+        CHECK_INT(presence_probe_failed_units_start(&bus, t.event, 5 * USEC_PER_SEC, on_units_reply,
+                                                    &t, &slot),
                   0);
         run_until_done(&t);
         CHECK_INT(t.result, 0);

@@ -71,8 +71,8 @@ static void test_i18n(void)
 {
         struct i18n tpl = {0}, out = {0}, out2 = {0};
         struct i18n_entry entries[] = {
-                {(char *)"en", (char *)"load {load1}, failed units {failed_units}"},
-                {(char *)"fr", (char *)"charge {load1}, unités en échec {failed_units}"},
+            {(char *)"en", (char *)"load {load1}, failed units {failed_units}"},
+            {(char *)"fr", (char *)"charge {load1}, unités en échec {failed_units}"},
         };
 
         tpl.v = entries;

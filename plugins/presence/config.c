@@ -26,8 +26,11 @@
 #define MAX_DURATION         (24 * 3600 * USEC_PER_SEC)
 
 static const char *const show_names[_PRESENCE_SHOW_MAX] = {
-        [PRESENCE_AVAILABLE] = "available", [PRESENCE_CHAT] = "chat", [PRESENCE_AWAY] = "away",
-        [PRESENCE_XA] = "xa",               [PRESENCE_DND] = "dnd",
+    [PRESENCE_AVAILABLE] = "available",
+    [PRESENCE_CHAT] = "chat",
+    [PRESENCE_AWAY] = "away",
+    [PRESENCE_XA] = "xa",
+    [PRESENCE_DND] = "dnd",
 };
 
 const char *presence_show_name(enum presence_show s)
@@ -68,14 +71,14 @@ struct probe_info {
 };
 
 static const struct probe_info probe_table[] = {
-        {PRESENCE_PROBE_LOAD, "load", {"load1", "load5", "load15"}, "load {load1}"},
-        {PRESENCE_PROBE_MEMORY,
-         "memory",
-         {"mem_used_pct", "mem_total_mb", "mem_available_mb", "swap_used_pct"},
-         "mem {mem_used_pct}%"},
-        {PRESENCE_PROBE_DISK, "disk", {"disk_used_pct", "disk_free_gb"}, NULL},
-        {PRESENCE_PROBE_UPTIME, "uptime", {"uptime"}, "up {uptime}"},
-        {PRESENCE_PROBE_FAILED_UNITS, "failed_units", {"failed_units"}, "failed units {failed_units}"},
+    {PRESENCE_PROBE_LOAD, "load", {"load1", "load5", "load15"}, "load {load1}"},
+    {PRESENCE_PROBE_MEMORY,
+     "memory",
+     {"mem_used_pct", "mem_total_mb", "mem_available_mb", "swap_used_pct"},
+     "mem {mem_used_pct}%"},
+    {PRESENCE_PROBE_DISK, "disk", {"disk_used_pct", "disk_free_gb"}, NULL},
+    {PRESENCE_PROBE_UPTIME, "uptime", {"uptime"}, "up {uptime}"},
+    {PRESENCE_PROBE_FAILED_UNITS, "failed_units", {"failed_units"}, "failed units {failed_units}"},
 };
 
 static const struct probe_info *probe_entry(enum presence_probe_kind kind)
@@ -315,7 +318,8 @@ static int add_probe(struct presence_config *c, const struct ynode *n, const cha
                         return -ENOMEM;
         }
         for (size_t i = 0; !found && i < ELEMENTSOF(probe_table); i++)
-                if (probe_table[i].kind != PRESENCE_PROBE_DISK && streq(label, probe_table[i].key)) {
+                if (probe_table[i].kind != PRESENCE_PROBE_DISK &&
+                    streq(label, probe_table[i].key)) {
                         p.kind = probe_table[i].kind;
                         found = true;
                 }
@@ -362,7 +366,8 @@ static int parse_script(struct presence_config *c, const struct ynode *n, struct
                              c->script_timeout > 600 * USEC_PER_SEC))
                 r = merge(r, ynode_error(timeout, d, "the timeout must be between 100ms and 10m"));
         if (!argv)
-                return merge(r, ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
+                return merge(r,
+                             ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
         r = merge(r, ynode_strv(argv, &c->script_argv, d));
         if (c->script_argv && !c->script_argv[0])
                 r = merge(r, ynode_error(argv, d, "argv is empty"));
@@ -421,8 +426,8 @@ static int parse_rule(struct presence_config *c, const struct ynode *n, struct d
         r = ynode_check_keys(n, keys, d);
         if (!when || !show)
                 return merge(r, ynode_error(n, d, "a show rule needs when: and show:"));
-        if (show->type != YNODE_SCALAR ||
-            presence_show_from_string(show->scalar, &rule.show) < 0 || isempty(show->scalar))
+        if (show->type != YNODE_SCALAR || presence_show_from_string(show->scalar, &rule.show) < 0 ||
+            isempty(show->scalar))
                 r = merge(r, ynode_error(show, d, "show must be away, xa, dnd, chat or available"));
         r = merge(r, presence_expr_from_ynode(when, &rule.when, d));
         if (rule.when) {
@@ -540,8 +545,8 @@ static int parse_alerts(struct presence_config *c, const struct ynode *n, struct
         return r;
 }
 
-static int parse_duration_key(const struct ynode *parent, const char *key, usec_t min,
-                              usec_t *ret, struct diags *d)
+static int parse_duration_key(const struct ynode *parent, const char *key, usec_t min, usec_t *ret,
+                              struct diags *d)
 {
         const struct ynode *n = ynode_get(parent, key);
         usec_t v;
@@ -551,8 +556,7 @@ static int parse_duration_key(const struct ynode *parent, const char *key, usec_
         if (ynode_duration(n, &v, d) < 0)
                 return -EINVAL;
         if (v < min || v > MAX_DURATION)
-                return ynode_error(n, d, "%s must be between %s and 24h", key,
-                                   min ? "1s" : "0");
+                return ynode_error(n, d, "%s must be between %s and 24h", key, min ? "1s" : "0");
         *ret = v;
         return 0;
 }

@@ -69,9 +69,9 @@ static const struct {
         const char *text;
         enum presence_cmp op;
 } cmp_ops[] = {
-        /* Two-character operators first, so that "<=" is not read as "<". */
-        {"<=", PRESENCE_LE}, {">=", PRESENCE_GE}, {"==", PRESENCE_EQ},
-        {"!=", PRESENCE_NE}, {"<", PRESENCE_LT},  {">", PRESENCE_GT},
+    /* Two-character operators first, so that "<=" is not read as "<". */
+    {"<=", PRESENCE_LE}, {">=", PRESENCE_GE}, {"==", PRESENCE_EQ},
+    {"!=", PRESENCE_NE}, {"<", PRESENCE_LT},  {">", PRESENCE_GT},
 };
 
 /* Operators of other languages, rejected with a hint. */
@@ -79,10 +79,10 @@ static const struct {
         const char *text;
         const char *msg;
 } foreign_ops[] = {
-        {"&&", "'&&' is not an operator: write 'and'"},
-        {"||", "'||' is not an operator: write 'or'"},
-        {"=", "'=' is not an operator: write '=='"},
-        {"!", "'!' is not an operator: write 'not'"},
+    {"&&", "'&&' is not an operator: write 'and'"},
+    {"||", "'||' is not an operator: write 'or'"},
+    {"=", "'=' is not an operator: write '=='"},
+    {"!", "'!' is not an operator: write 'not'"},
 };
 
 static int lex_word(struct parser *p, size_t start)
@@ -104,7 +104,8 @@ static int lex_word(struct parser *p, size_t start)
                         return 0;
                 }
                 if (strncasecmp(p->s + start, keywords[i].word, len) == 0)
-                        return parse_error(p, start, "'and', 'or' and 'not' are written in lower case");
+                        return parse_error(p, start,
+                                           "'and', 'or' and 'not' are written in lower case");
         }
         return 0;
 }
@@ -138,16 +139,15 @@ static int lex_next(struct parser *p)
         if (presence_name_span(p->s + i) > 0)
                 return lex_word(p, i);
         if (c == '(' || c == ')') {
-                p->tok = (struct token){.type = c == '(' ? TOK_LPAREN : TOK_RPAREN,
-                                        .offset = i,
-                                        .len = 1};
+                p->tok = (struct token){
+                    .type = c == '(' ? TOK_LPAREN : TOK_RPAREN, .offset = i, .len = 1};
                 return 0;
         }
         for (size_t k = 0; k < ELEMENTSOF(cmp_ops); k++) {
                 size_t len = strlen(cmp_ops[k].text);
                 if (strncmp(p->s + i, cmp_ops[k].text, len) == 0) {
                         p->tok = (struct token){
-                                .type = TOK_CMP, .op = cmp_ops[k].op, .offset = i, .len = len};
+                            .type = TOK_CMP, .op = cmp_ops[k].op, .offset = i, .len = len};
                         return 0;
                 }
         }
@@ -326,8 +326,8 @@ static int parse_chain(struct parser *p, enum token_type tok, enum presence_expr
         while (p->tok.type == tok) {
                 _cleanup_(presence_expr_freep) struct presence_expr *b = NULL;
                 const char *msg = kind == PRESENCE_EXPR_AND
-                                          ? "'and' needs a condition on each side, such as 'x > 1'"
-                                          : "'or' needs a condition on each side, such as 'x > 1'";
+                                      ? "'and' needs a condition on each side, such as 'x > 1'"
+                                      : "'or' needs a condition on each side, such as 'x > 1'";
                 struct presence_expr *e;
 
                 if (!is_condition(a))
@@ -407,8 +407,8 @@ int presence_expr_from_ynode(const struct ynode *n, struct presence_expr **ret, 
         presence_scalar_pos(n, n->scalar, off, &line, &col);
         /* Without an exact column, say where in the expression. */
         if (strchr(n->scalar, '\n'))
-                r = diags_add(d, DIAG_ERROR, n->file, line, col, "%s (at character %zu of the expression)",
-                              msg, off + 1);
+                r = diags_add(d, DIAG_ERROR, n->file, line, col,
+                              "%s (at character %zu of the expression)", msg, off + 1);
         else
                 r = diags_add(d, DIAG_ERROR, n->file, line, col, "%s", msg);
         return r == -ENOMEM ? r : -EINVAL;

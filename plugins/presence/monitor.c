@@ -110,10 +110,10 @@ static void effective(const struct presence_monitor *m, enum presence_show *ret_
 static int publish(struct presence_monitor *m, usec_t now, bool force)
 {
         const struct presence_published last = {
-                .valid = m->published,
-                .show = m->pub_show,
-                .status = &m->pub_status,
-                .time = m->pub_time,
+            .valid = m->published,
+            .show = m->pub_show,
+            .status = &m->pub_status,
+            .time = m->pub_time,
         };
         const struct i18n *status;
         enum presence_show show;
@@ -233,11 +233,12 @@ static int flush_suppressed(struct presence_monitor *m, usec_t now)
         const char *text = status_text(&m->status);
 
         if (m->suppressed == 0 || !m->computed)
-            return 0;
+                return 0;
         prune_sent(m, now);
         if (!is_online(m) || m->n_sent >= m->cfg->max_per_hour)
                 return 0;
-        if (asprintf(&body, "%s: %u alert%s held back (alerts.max_per_hour is %u, or offline); now %s%s%s",
+        if (asprintf(&body,
+                     "%s: %u alert%s held back (alerts.max_per_hour is %u, or offline); now %s%s%s",
                      m->hostname, m->suppressed, m->suppressed == 1 ? "" : "s",
                      m->cfg->max_per_hour, presence_show_name(m->show), *text ? " — " : "",
                      text) < 0)
@@ -283,7 +284,9 @@ int presence_monitor_step(struct presence_monitor *m, const struct presence_valu
         if (r < 0)
                 return r;
         if (rule != m->rule || !m->computed)
-                log_info("presence: %s%s%s", rule == SIZE_MAX ? "available" : presence_show_name(m->cfg->rules[rule].show),
+                log_info("presence: %s%s%s",
+                         rule == SIZE_MAX ? "available"
+                                          : presence_show_name(m->cfg->rules[rule].show),
                          rule == SIZE_MAX ? "" : ", as ",
                          rule == SIZE_MAX ? "" : m->cfg->rules[rule].source);
         i18n_done(&m->status);
@@ -354,10 +357,12 @@ static int describe_origin(const struct presence_monitor *m, usec_t now, char **
         if (m->manual) {
                 usec_t left = m->manual_until > now ? m->manual_until - now : 0;
                 if (left < 60 * USEC_PER_SEC)
-                        return asprintf(ret, " (manual, %llus left)",
-                                        (unsigned long long)((left + USEC_PER_SEC - 1) / USEC_PER_SEC));
-                return asprintf(ret, " (manual, %llu min left)",
-                                (unsigned long long)((left + 60 * USEC_PER_SEC - 1) / (60 * USEC_PER_SEC)));
+                        return asprintf(
+                            ret, " (manual, %llus left)",
+                            (unsigned long long)((left + USEC_PER_SEC - 1) / USEC_PER_SEC));
+                return asprintf(
+                    ret, " (manual, %llu min left)",
+                    (unsigned long long)((left + 60 * USEC_PER_SEC - 1) / (60 * USEC_PER_SEC)));
         }
         if (m->rule != SIZE_MAX)
                 return asprintf(ret, " (rule %zu: %s)", m->rule + 1, m->cfg->rules[m->rule].source);

@@ -35,7 +35,7 @@ int presence_values_set(struct presence_values *v, const char *name, const char 
 int presence_values_set_num(struct presence_values *v, const char *name, const char *text,
                             double num);
 int presence_values_setf(struct presence_values *v, const char *name, const char *fmt, ...)
-        _printf_(3, 4);
+    _printf_(3, 4);
 /* Copies every value of src into dst (replacing those with the same name). */
 int presence_values_merge(struct presence_values *dst, const struct presence_values *src);
 
@@ -144,7 +144,7 @@ enum presence_probe_kind {
 
 struct presence_probe {
         enum presence_probe_kind kind;
-        char *path; /* PRESENCE_PROBE_DISK */
+        char *path;  /* PRESENCE_PROBE_DISK */
         char *label; /* as configured: "load", "disk:/home" */
 };
 
@@ -188,8 +188,7 @@ int presence_probe_uptime(const char *root, struct presence_values *v);
 /* statvfs(): may block on a hung network file system (the loop stalls until it answers). */
 int presence_probe_disk(const char *path, struct presence_values *v);
 /* Runs one of the synchronous probes (not failed_units). */
-int presence_probe_run(const struct presence_probe *p, const char *root,
-                       struct presence_values *v);
+int presence_probe_run(const struct presence_probe *p, const char *root, struct presence_values *v);
 /* failed_units: opens *bus on first use (system bus, attached to event) and calls systemd's
  * ListUnitsFiltered(["failed"]) asynchronously; cb gets the reply. */
 int presence_probe_failed_units_start(sd_bus **bus, sd_event *event, usec_t timeout,

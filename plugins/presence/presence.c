@@ -97,8 +97,8 @@ static int on_units(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
-static void on_script(struct presence_script *s, const struct presence_values *v,
-                      const char *error, void *userdata)
+static void on_script(struct presence_script *s, const struct presence_values *v, const char *error,
+                      void *userdata)
 {
         struct presence *p = userdata;
 
@@ -129,8 +129,8 @@ static void run_start(struct presence *p)
                         probe_outcome(p, i, c->probes[i].label, r, NULL);
                         continue;
                 }
-                r = presence_probe_failed_units_start(&p->bus, p->host.event, BUS_TIMEOUT,
-                                                      on_units, p, &p->units_slot);
+                r = presence_probe_failed_units_start(&p->bus, p->host.event, BUS_TIMEOUT, on_units,
+                                                      p, &p->units_slot);
                 if (r >= 0) {
                         p->pending++;
                         continue;
@@ -259,12 +259,12 @@ static void presence_online(void *state)
 }
 
 const struct feature_ops presence_feature = {
-        .key = "presence",
-        .parse = presence_parse,
-        .free_cfg = presence_free_cfg,
-        .start = presence_start,
-        .stop = presence_stop,
-        .online = presence_online,
+    .key = "presence",
+    .parse = presence_parse,
+    .free_cfg = presence_free_cfg,
+    .start = presence_start,
+    .stop = presence_stop,
+    .online = presence_online,
 };
 
 const struct access *presence_control_access(const void *cfg)

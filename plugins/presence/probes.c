@@ -116,8 +116,8 @@ static int meminfo_available(const char *buf, double *ret)
         if (meminfo_get(buf, "MemAvailable", ret) >= 0)
                 return 0;
         /* Kernels before 3.14: an estimate. */
-        if (meminfo_get(buf, "MemFree", &free_kb) < 0 || meminfo_get(buf, "Buffers", &buffers) < 0 ||
-            meminfo_get(buf, "Cached", &cached) < 0)
+        if (meminfo_get(buf, "MemFree", &free_kb) < 0 ||
+            meminfo_get(buf, "Buffers", &buffers) < 0 || meminfo_get(buf, "Cached", &cached) < 0)
                 return -EINVAL;
         *ret = free_kb + buffers + cached;
         return 0;
@@ -164,7 +164,8 @@ int presence_probe_memory(const char *root, struct presence_values *v)
         if (presence_values_setf(v, "mem_used_pct", "%.0f", pct(total - avail, total)) < 0 ||
             presence_values_setf(v, "mem_total_mb", "%.0f", round_down(total / 1024)) < 0 ||
             presence_values_setf(v, "mem_available_mb", "%.0f", round_down(avail / 1024)) < 0 ||
-            presence_values_setf(v, "swap_used_pct", "%.0f", pct(swap_total - swap_free, swap_total)) < 0)
+            presence_values_setf(v, "swap_used_pct", "%.0f",
+                                 pct(swap_total - swap_free, swap_total)) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -186,7 +187,8 @@ int presence_probe_uptime(const char *root, struct presence_values *v)
                 return presence_values_set(v, "uptime", NULL) < 0 ? -ENOMEM : r;
         s = (uint64_t)secs;
         if (s >= 86400)
-                snprintf(text, sizeof(text), "%" PRIu64 "d %" PRIu64 "h", s / 86400, s % 86400 / 3600);
+                snprintf(text, sizeof(text), "%" PRIu64 "d %" PRIu64 "h", s / 86400,
+                         s % 86400 / 3600);
         else if (s >= 3600)
                 snprintf(text, sizeof(text), "%" PRIu64 "h %" PRIu64 "m", s / 3600, s % 3600 / 60);
         else if (s >= 60)

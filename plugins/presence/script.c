@@ -15,9 +15,9 @@
 
 #include "presence-internal.h"
 
-#define OUT_MAX        (64 * 1024)
-#define ERR_MAX        512
-#define VALUE_MAX      256
+#define OUT_MAX         (64 * 1024)
+#define ERR_MAX         512
+#define VALUE_MAX       256
 #define SCRIPT_MAX_KEYS 128
 
 struct presence_script {
@@ -156,7 +156,8 @@ static void read_some(struct presence_script *s, int fd, bool *ret_eof)
                         return;
                 }
                 if (fd == s->err_fd) {
-                        size_t keep = (size_t)k < ERR_MAX - s->err_len ? (size_t)k : ERR_MAX - s->err_len;
+                        size_t keep =
+                            (size_t)k < ERR_MAX - s->err_len ? (size_t)k : ERR_MAX - s->err_len;
                         memcpy(s->err + s->err_len, buf, keep);
                         s->err_len += keep;
                         continue;
@@ -224,9 +225,9 @@ static int on_child_exit(sd_event_source *src, const siginfo_t *si, void *userda
 static int spawn(char *const *argv, int out_fd, int err_fd, pid_t *ret)
 {
         static char *const envp[] = {
-                (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                (char *)"LC_ALL=C",
-                NULL,
+            (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            (char *)"LC_ALL=C",
+            NULL,
         };
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -251,7 +252,7 @@ static int spawn(char *const *argv, int out_fd, int err_fd, pid_t *ret)
             /* Its own group, so that a timeout kills its children too; the signals the
              * daemon blocks (SIGCHLD, SIGTERM...) or ignores (SIGPIPE) back to normal. */
             !(r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                          POSIX_SPAWN_SETSIGDEF)) &&
+                                                      POSIX_SPAWN_SETSIGDEF)) &&
             !(r = posix_spawnattr_setpgroup(&attr, 0)) &&
             !(r = posix_spawnattr_setsigmask(&attr, &none)) &&
             !(r = posix_spawnattr_setsigdefault(&attr, &all)))
@@ -295,8 +296,7 @@ static int watch(struct presence_script *s, usec_t timeout)
 }
 
 int presence_script_start(sd_event *event, char *const *argv, usec_t timeout,
-                          presence_script_done_t done, void *userdata,
-                          struct presence_script **ret)
+                          presence_script_done_t done, void *userdata, struct presence_script **ret)
 {
         _cleanup_(presence_script_freep) struct presence_script *s = NULL;
         int out[2], err[2], r;

@@ -26,8 +26,7 @@ static struct presence_value *find(const struct presence_values *v, const char *
         return NULL;
 }
 
-const struct presence_value *presence_values_get(const struct presence_values *v,
-                                                 const char *name)
+const struct presence_value *presence_values_get(const struct presence_values *v, const char *name)
 {
         return v ? find(v, name) : NULL;
 }

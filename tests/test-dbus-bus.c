@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dbus: action against a real bus: a private dbus-daemon and tests/dbus/test-service,
+ * both started (and stopped, and restarted) by this test. The backend is driven the way the
+ * engine drives it: a struct action_call on an sd-event loop. Outcomes and their order are
+ * asserted, never durations; the loop only gives up on a hung test after a generous limit.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dbus.h"
+#include "plugins.h"
+#include "tests.h"
+
+#ifndef TEST_SERVICE
+#error "TEST_SERVICE must name the test service binary"
+#endif
+#ifndef DBUS_DAEMON
+#define DBUS_DAEMON "dbus-daemon"
+#endif
+
+#define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
+
+static sd_event *event;
+static char dir[] = "/tmp/adhocd-dbus-XXXXXX";
+static char address[256];
+static pid_t daemon_pid, service_pid;
+static struct form *form;
+
+/* ---- Processes ---- */
+
+/* Starts argv with stdout on a pipe; returns the pid and the pipe's read end. */
+static pid_t spawn(char *const argv[], int *ret_fd)
+{
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+
+                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
+                dup2(p[1], STDOUT_FILENO);
+                if (null >= 0 && !getenv("TEST_DBUS_VERBOSE"))
+                        dup2(null, STDERR_FILENO);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        close(p[1]);
+        *ret_fd = p[0];
+        return pid;
+}
+
+/* Reads one line from fd (the test may block: the loop under test is not running). */
+static void read_line(int fd, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        while (n + 1 < size) {
+                ssize_t k = read(fd, buf + n, 1);
+
+                if (k <= 0 || buf[n] == '\n')
+                        break;
+                n++;
+        }
+        buf[n] = '\0';
+}
+
+static void stop(pid_t *pid)
+{
+        if (*pid <= 0)
+                return;
+        kill(*pid, SIGTERM);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+}
+
+static void daemon_start(void)
+{
+        char conf[PATH_MAX], sock[PATH_MAX], line[512];
+        char *argv[] = {(char *)DBUS_DAEMON, NULL, (char *)"--nofork", (char *)"--nopidfile",
+                        (char *)"--print-address=1", NULL};
+        _cleanup_free_ char *config_arg = NULL;
+        FILE *f;
+        int fd;
+
+        snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
+        snprintf(sock, sizeof(sock), "%s/bus", dir);
+        f = fopen(conf, "we");
+        CHECK(f != NULL);
+        if (!f)
+                abort();
+        /* Method Forbidden is refused by the bus itself: a real AccessDenied. */
+        fprintf(f,
+                "<busconfig>\n"
+                "  <type>session</type>\n"
+                "  <listen>unix:path=%s</listen>\n"
+                "  <auth>EXTERNAL</auth>\n"
+                "  <policy context=\"default\">\n"
+                "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                "    <allow eavesdrop=\"true\"/>\n"
+                "    <allow own=\"*\"/>\n"
+                "    <deny send_destination=\"org.adhocd.Test\" send_member=\"Forbidden\"/>\n"
+                "  </policy>\n"
+                "</busconfig>\n",
+                sock);
+        fclose(f);
+        unlink(sock);
+        CHECK(asprintf(&config_arg, "--config-file=%s", conf) > 0);
+        argv[1] = config_arg;
+        daemon_pid = spawn(argv, &fd);
+        read_line(fd, line, sizeof(line));
+        close(fd);
+        CHECK(strncmp(line, "unix:path=", 10) == 0);
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+}
+
+static void service_start(unsigned generation)
+{
+        char gen[16], line[64];
+        char *argv[] = {(char *)TEST_SERVICE, (char *)"--address", address,
+                        (char *)"--generation", gen, NULL};
+        int fd;
+
+        snprintf(gen, sizeof(gen), "%u", generation);
+        service_pid = spawn(argv, &fd);
+        read_line(fd, line, sizeof(line));
+        close(fd);
+        CHECK_STREQ(line, "READY");
+}
+
+/* ---- The loop ---- */
+
+static bool run_until(bool *flag)
+{
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
+
+        while (!*flag) {
+                if (now_usec(CLOCK_MONOTONIC) > deadline) {
+                        fprintf(stderr, "test hung\n");
+                        return false;
+                }
+                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
+        }
+        return true;
+}
+
+/* Runs the loop until pred(userdata) holds. */
+static bool run_while_not(bool (*pred)(void *), void *userdata)
+{
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
+
+        while (!pred(userdata)) {
+                if (now_usec(CLOCK_MONOTONIC) > deadline) {
+                        fprintf(stderr, "test hung\n");
+                        return false;
+                }
+                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
+        }
+        return true;
+}
+
+/* ---- Configurations and calls ---- */
+
+static void form_setup(void)
+{
+        static const char yaml[] = "fields:\n"
+                                   "  - {var: level, label: Volume}\n"
+                                   "  - {var: name}\n"
+                                   "  - {var: tags, type: text-multi, label: Tags}\n";
+        _cleanup_(ynode_freep) struct ynode *n = NULL;
+        struct diags d = {0};
+
+        CHECK(ynode_parse(yaml, strlen(yaml), "form.yaml", &n, &d) >= 0);
+        CHECK(form_from_ynode(n, &form, &d) >= 0);
+        diags_done(&d);
+}
+
+/* A configuration for the test service; body holds the other keys (flow YAML). */
+static struct dbus_config *cfg_new(const char *body)
+{
+        _cleanup_(ynode_freep) struct ynode *root = NULL;
+        _cleanup_free_ char *yaml = NULL;
+        struct dbus_config *c = NULL;
+        struct diags d = {0};
+
+        /* body may override the destination and the path. */
+        CHECK(asprintf(&yaml, "{bus: '%s', interface: org.adhocd.Test1, %s%s%s}", address,
+                       strstr(body, "destination:") ? "" : "destination: org.adhocd.Test, ",
+                       strstr(body, "path:") ? "" : "path: /org/adhocd/Test1, ", body) > 0);
+        CHECK(ynode_parse(yaml, strlen(yaml), "t.yaml", &root, &d) >= 0);
+        if (dbus_action.parse(root, form, (void **)&c, &d) < 0) {
+                diags_print(&d, stderr);
+                abort();
+        }
+        diags_done(&d);
+        return c;
+}
+
+struct tcall {
+        struct action_call call;
+        struct form_values vals;
+        struct dbus_config *cfg;
+        struct action_result *res;
+        bool done;
+};
+
+static void on_complete(struct action_call *call, struct action_result *res)
+{
+        struct tcall *t = (struct tcall *)((char *)call - offsetof(struct tcall, call));
+
+        CHECK(!t->done); /* exactly once */
+        t->res = res;
+        t->done = true;
+}
+
+static struct tcall *tcall_new(const char *body)
+{
+        struct tcall *t = zalloc(sizeof(*t));
+
+        if (!t)
+                abort();
+        t->cfg = cfg_new(body);
+        return t;
+}
+
+static void tcall_set(struct tcall *t, const char *var, const char *value)
+{
+        CHECK(form_values_set(&t->vals, var, (char *[]){(char *)value, NULL}, false) >= 0);
+}
+
+static void tcall_start(struct tcall *t)
+{
+        t->call = (struct action_call){
+                .event = event,
+                .node = "test",
+                .requester = "alice@example.org/phone",
+                .requester_bare = "alice@example.org",
+                .lang = "en",
+                .values = &t->vals,
+                .cfg = t->cfg,
+                .complete = on_complete,
+        };
+        CHECK_INT(dbus_action.start(&t->call), 0);
+}
+
+static void tcall_free(struct tcall *t)
+{
+        if (!t)
+                return;
+        if (!t->done)
+                dbus_action.cancel(&t->call);
+        action_result_free(t->res);
+        form_values_done(&t->vals);
+        dbus_config_free(t->cfg);
+        free(t);
+}
+
+/* Runs body with var=value, and returns the finished call. */
+static struct tcall *run(const char *body, const char *var, const char *value)
+{
+        struct tcall *t = tcall_new(body);
+
+        if (var)
+                tcall_set(t, var, value);
+        tcall_start(t);
+        run_until(&t->done);
+        return t;
+}
+
+static const struct form_result_field *field(const struct tcall *t, const char *var)
+{
+        for (size_t i = 0; t->res && t->res->form && i < t->res->form->n_fields; i++)
+                if (streq_ptr(t->res->form->fields[i].var, var))
+                        return &t->res->form->fields[i];
+        return NULL;
+}
+
+static const char *value_of(const struct tcall *t, const char *var)
+{
+        const struct form_result_field *f = field(t, var);
+
+        return f && f->values && f->values[0] ? f->values[0] : "(none)";
+}
+
+static const char *note_of(const struct tcall *t)
+{
+        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+}
+
+#define CHECK_SUCCESS(t)                                                                           \
+        do {                                                                                       \
+                CHECK((t)->res && !action_result_failed((t)->res));                                \
+                if ((t)->res && action_result_failed((t)->res))                                    \
+                        fprintf(stderr, "  failed: %d %s\n", (t)->res->error, note_of(t));         \
+        } while (0)
+
+#define CHECK_NOTE(t, err, text)                                                                   \
+        do {                                                                                       \
+                CHECK((t)->res != NULL);                                                           \
+                CHECK_INT((t)->res ? (t)->res->error : 1, err);                                    \
+                if (!strstr(note_of(t), text)) {                                                   \
+                        fprintf(stderr, "  note '%s' lacks '%s'\n", note_of(t), text);             \
+                        CHECK(false);                                                              \
+                }                                                                                  \
+        } while (0)
+
+/* ---- Tests ---- */
+
+static void test_basic_types(void)
+{
+        static const struct {
+                const char *method, *in, *out;
+        } cases[] = {
+                {"EchoY", "255", "255"},
+                {"EchoB", "true", "true"},
+                {"EchoB", "0", "false"},
+                {"EchoN", "-32768", "-32768"},
+                {"EchoQ", "65535", "65535"},
+                {"EchoI", "-5", "-5"},
+                {"EchoU", "4294967295", "4294967295"},
+                {"EchoX", "-9223372036854775808", "-9223372036854775808"},
+                {"EchoT", "18446744073709551615", "18446744073709551615"},
+                {"EchoD", "0.25", "0.25"},
+                {"EchoS", "h\xc3\xa9llo", "h\xc3\xa9llo"},
+                {"EchoO", "/a/b", "/a/b"},
+                {"EchoG", "a{sv}", "a{sv}"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *body = NULL;
+                struct tcall *t;
+
+                /* No signature: introspected, and so is the output's name. */
+                CHECK(asprintf(&body, "method: %s, args: ['{name}']", cases[i].method) > 0);
+                t = run(body, "name", cases[i].in);
+                CHECK_SUCCESS(t);
+                CHECK_STREQ(value_of(t, "echoed"), cases[i].out);
+                CHECK(field(t, "echoed") && streq(field(t, "echoed")->label, "echoed"));
+                tcall_free(t);
+        }
+
+        /* Built-in variables. */
+        struct tcall *t = run("method: EchoS, args: ['{from_bare} via {node}']", NULL, NULL);
+        CHECK_STREQ(value_of(t, "echoed"), "alice@example.org via test");
+        tcall_free(t);
+}
+
+static void test_refused_values(void)
+{
+        static const struct {
+                const char *method, *in, *note;
+        } cases[] = {
+                {"EchoY", "256", "Volume: '256' is above the maximum 255"},
+                {"EchoN", "-32769", "Volume: '-32769' is below the minimum -32768"},
+                {"EchoQ", "-1", "Volume: '-1' is below the minimum 0"},
+                {"EchoU", "4294967296", "Volume: '4294967296' is above the maximum 4294967295"},
+                {"EchoX", "9223372036854775808", "is above the maximum 9223372036854775807"},
+                {"EchoT", "18446744073709551616", "is above the maximum 18446744073709551615"},
+                {"EchoD", "abc", "Volume: 'abc' is not a number"},
+                {"EchoO", "not/a/path", "Volume: 'not/a/path' is not a valid D-Bus object path"},
+                {"EchoB", "maybe", "Volume: 'maybe' is not a boolean"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *body = NULL;
+                struct tcall *t;
+
+                CHECK(asprintf(&body, "method: %s, args: ['{level}']", cases[i].method) > 0);
+                t = run(body, "level", cases[i].in);
+                CHECK_NOTE(t, -EINVAL, cases[i].note);
+                CHECK(!t->res || !t->res->form);
+                tcall_free(t);
+        }
+
+        /* With the signature in the policy, the value is refused before anything is sent:
+         * even to a destination that does not exist, the answer is about the value. */
+        struct tcall *t = run("destination: org.adhocd.Nobody, method: EchoY, signature: y, "
+                              "args: ['{level}']",
+                              "level", "256");
+        CHECK_NOTE(t, -EINVAL, "Volume: '256' is above the maximum 255");
+        tcall_free(t);
+}
+
+static void test_arrays_and_containers(void)
+{
+        struct tcall *t;
+
+        t = tcall_new("method: EchoAS, args: ['{tags}']");
+        CHECK(form_values_set(&t->vals, "tags",
+                              (char *[]){(char *)"red", (char *)"green", (char *)"blue", NULL},
+                              false) >= 0);
+        tcall_start(t);
+        run_until(&t->done);
+        CHECK_SUCCESS(t);
+        CHECK(field(t, "echoed") && strv_length(field(t, "echoed")->values) == 3);
+        CHECK(field(t, "echoed") && streq(field(t, "echoed")->values[2], "blue"));
+        tcall_free(t);
+
+        t = tcall_new("method: EchoAU, args: [['{tags...}', '9']]");
+        CHECK(form_values_set(&t->vals, "tags", (char *[]){(char *)"1", (char *)"2", NULL},
+                              false) >= 0);
+        tcall_start(t);
+        run_until(&t->done);
+        CHECK(field(t, "echoed") && strv_length(field(t, "echoed")->values) == 3);
+        tcall_free(t);
+
+        t = tcall_new("method: EchoAU, args: ['{tags}']");
+        CHECK(form_values_set(&t->vals, "tags", (char *[]){(char *)"1", (char *)"x", NULL},
+                              false) >= 0);
+        tcall_start(t);
+        run_until(&t->done);
+        CHECK_NOTE(t, -EINVAL, "Tags: 'x' is not an integer");
+        tcall_free(t);
+
+        /* a{sv} and v with their types from the policy, as the service received them. */
+        t = run("method: DescribeDict, args: [{Volume: {type: d, value: '{level}'}, "
+                "Name: {type: s, value: '{from_bare}'}, Ids: {type: au, value: ['1', '2']}}]",
+                "level", "0.5");
+        CHECK_SUCCESS(t);
+        CHECK_STREQ(value_of(t, "description"),
+                    "a{sv}[e{sv}[s=Volume,vd[d=0.5]],e{sv}[s=Name,vs[s=alice@example.org]],"
+                    "e{sv}[s=Ids,vau[au[u=1,u=2]]]]");
+        tcall_free(t);
+
+        t = run("method: DescribeV, args: [{type: q, value: '{level}'}]", "level", "7");
+        CHECK_STREQ(value_of(t, "description"), "vq[q=7]");
+        tcall_free(t);
+
+        t = run("method: DescribeMixed, args: ['{name}', {}, []]", "name", "x");
+        CHECK_STREQ(value_of(t, "description"), "s=x a{sv}[] au[]");
+        tcall_free(t);
+
+        t = run("method: DescribeStruct, args: [['{name}', '3', 'true']]", "name", "bob");
+        CHECK_STREQ(value_of(t, "description"), "r(sub)[s=bob,u=3,b=1]");
+        tcall_free(t);
+
+        /* The policy's shape does not fit the introspected type. */
+        t = run("method: DescribeV, args: ['{level}']", "level", "1");
+        CHECK_NOTE(t, -EPROTO, "a variant 'v' is written {type: TYPE, value: VALUE}");
+        tcall_free(t);
+}
+
+static void test_results(void)
+{
+        struct tcall *t;
+
+        /* Several outputs, each named by introspection. */
+        t = tcall_new("method: Multi, args: ['{name}', '{level}']");
+        tcall_set(t, "name", "x");
+        tcall_set(t, "level", "21");
+        tcall_start(t);
+        run_until(&t->done);
+        CHECK_STREQ(value_of(t, "text"), "x");
+        CHECK_STREQ(value_of(t, "doubled"), "42");
+        CHECK_STREQ(value_of(t, "positive"), "true");
+        tcall_free(t);
+
+        /* An array of structs is a table; column labels from the policy. */
+        t = run("method: GetPeople, columns: [Name, Age, Address]", NULL, NULL);
+        CHECK_SUCCESS(t);
+        if (t->res && t->res->form) {
+                CHECK_INT(t->res->form->n_columns, 3);
+                CHECK_STREQ(t->res->form->columns[2].label, "Address");
+                CHECK_INT(t->res->form->n_rows, 2);
+                if (t->res->form->n_rows == 2)
+                        CHECK_STREQ(t->res->form->rows[1][2], "bob@example.org");
+        }
+        tcall_free(t);
+
+        t = run("method: GetPair", NULL, NULL);
+        CHECK_STREQ(value_of(t, "pair"), "(\"answer\", 42)");
+        tcall_free(t);
+
+        t = run("method: GetInfo", NULL, NULL);
+        CHECK_STREQ(value_of(t, "info.Name"), "test");
+        CHECK_STREQ(value_of(t, "info.Count"), "3");
+        CHECK_STREQ(value_of(t, "info.Tags"), "[\"a\", \"b\"]");
+        tcall_free(t);
+
+        /* Unnamed output; control characters cleaned. */
+        t = run("method: GetNumbers", NULL, NULL);
+        CHECK(field(t, "result") && strv_length(field(t, "result")->values) == 3);
+        tcall_free(t);
+        t = run("method: Weird", NULL, NULL);
+        CHECK_STREQ(value_of(t, "result"), "bell\xEF\xBF\xBD and \xEF\xBF\xBD escape");
+        tcall_free(t);
+}
+
+static void test_properties(void)
+{
+        struct tcall *t;
+
+        t = run("get_property: Volume", NULL, NULL);
+        CHECK_SUCCESS(t);
+        CHECK_STREQ(value_of(t, "Volume"), "0.5");
+        tcall_free(t);
+
+        /* The type is introspected. */
+        t = run("set_property: {name: Volume, value: '{level}'}", "level", "0.75");
+        CHECK_SUCCESS(t);
+        CHECK(!t->res || !t->res->form);
+        tcall_free(t);
+        t = run("get_property: Volume", NULL, NULL);
+        CHECK_STREQ(value_of(t, "Volume"), "0.75");
+        tcall_free(t);
+
+        /* Given in the policy. */
+        t = run("set_property: {name: Volume, value: '{level}', type: d}", "level", "0.25");
+        CHECK_SUCCESS(t);
+        tcall_free(t);
+        t = run("set_property: {name: Volume, value: '{level}', type: d}", "level", "loud");
+        CHECK_NOTE(t, -EINVAL, "Volume: 'loud' is not a number");
+        tcall_free(t);
+
+        /* Refused by the service. */
+        t = run("set_property: {name: Volume, value: '{level}'}", "level", "2.5");
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.InvalidArgs: volume 2.5 out of range");
+        tcall_free(t);
+        t = run("set_property: {name: Generation, value: '3', type: u}", NULL, NULL);
+        CHECK_NOTE(t, 0, "The property Generation is read-only.");
+        tcall_free(t);
+
+        t = run("get_property: Tags", NULL, NULL);
+        CHECK(field(t, "Tags") && strv_length(field(t, "Tags")->values) == 2);
+        tcall_free(t);
+
+        t = run("get_property: Nope", NULL, NULL);
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.UnknownProperty");
+        tcall_free(t);
+        t = run("set_property: {name: Nope, value: x}", NULL, NULL);
+        CHECK_NOTE(t, -EPROTO, "has no property org.adhocd.Test1.Nope");
+        tcall_free(t);
+}
+
+static void test_errors(void)
+{
+        struct tcall *t;
+
+        t = run("method: Fail, args: ['{name}']", "name", "it broke");
+        CHECK_NOTE(t, 0, "org.adhocd.Test1.Error.Failed: it broke");
+        tcall_free(t);
+
+        t = run("method: Deny", NULL, NULL);
+        CHECK_NOTE(t, 0, "with a polkit rule");
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
+        tcall_free(t);
+
+        t = run("method: Forbidden", NULL, NULL);
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.AccessDenied");
+        tcall_free(t);
+
+        /* A method taking a file descriptor is never called. */
+        t = run("method: TakeFd, args: ['0']", NULL, NULL);
+        CHECK_NOTE(t, -EPROTO, "takes a file descriptor");
+        tcall_free(t);
+
+        /* Unknown to introspection; with a signature, the service answers. */
+        t = run("method: Nope", NULL, NULL);
+        CHECK_NOTE(t, -EPROTO, "has no method org.adhocd.Test1.Nope at /org/adhocd/Test1");
+        tcall_free(t);
+        t = run("method: Nope, signature: ''", NULL, NULL);
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.UnknownMethod");
+        tcall_free(t);
+
+        /* The service does not answer in time. */
+        t = run("method: Hang, timeout: 300ms", NULL, NULL);
+        CHECK_NOTE(t, 0, "org.adhocd.Test did not answer within 300ms.");
+        tcall_free(t);
+}
+
+static bool owner_changes_reach(void *userdata)
+{
+        struct dbus_bus *b = NULL;
+        unsigned n;
+
+        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        n = dbus_bus_owner_changes(b);
+        dbus_bus_unref(b);
+        return n >= *(unsigned *)userdata;
+}
+
+static unsigned owner_changes(void)
+{
+        struct dbus_bus *b = NULL;
+        unsigned n;
+
+        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        n = dbus_bus_owner_changes(b);
+        dbus_bus_unref(b);
+        return n;
+}
+
+static void test_late_service_and_owner_change(void)
+{
+        unsigned target;
+        struct tcall *t;
+
+        t = run("method: Flex, args: ['{name}']", "name", "abc");
+        CHECK_STREQ(value_of(t, "text"), "abc");
+        tcall_free(t);
+
+        /* Gone: the name's owner changes, and calls say the service is not running. */
+        target = owner_changes() + 1;
+        stop(&service_pid);
+        run_while_not(owner_changes_reach, &target);
+        t = run("method: Flex, args: ['{name}']", "name", "abc");
+        CHECK_NOTE(t, 0, "org.adhocd.Test is not running on the bus at unix:path=");
+        CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.ServiceUnknown");
+        tcall_free(t);
+
+        /* Back as another version: Flex now takes and returns a u, named differently. */
+        target = owner_changes() + 1;
+        service_start(2);
+        run_while_not(owner_changes_reach, &target);
+        t = run("method: Flex, args: ['{name}']", "name", "abc");
+        CHECK_NOTE(t, -EINVAL, "name: 'abc' is not an integer");
+        tcall_free(t);
+        t = run("method: Flex, args: ['{name}']", "name", "7");
+        CHECK_SUCCESS(t);
+        CHECK_STREQ(value_of(t, "number"), "7");
+        tcall_free(t);
+        t = run("get_property: Generation", NULL, NULL);
+        CHECK_STREQ(value_of(t, "Generation"), "2");
+        tcall_free(t);
+}
+
+static void test_concurrency_and_cancel(void)
+{
+        struct tcall *slow[10], *quick, *cancelled, *later, *waiting;
+
+        /* Ten slow calls in flight do not hold up another one. */
+        for (size_t i = 0; i < ELEMENTSOF(slow); i++) {
+                slow[i] = tcall_new("method: Slow, args: ['{level}']");
+                tcall_set(slow[i], "level", "60000");
+                tcall_start(slow[i]);
+        }
+        quick = tcall_new("method: EchoS, args: [quick]");
+        tcall_start(quick);
+        run_until(&quick->done);
+        CHECK_STREQ(value_of(quick, "echoed"), "quick");
+        for (size_t i = 0; i < ELEMENTSOF(slow); i++) {
+                CHECK(!slow[i]->done);
+                tcall_free(slow[i]); /* cancels */
+        }
+        tcall_free(quick);
+
+        /* A cancelled call never completes, though its answer comes before a later one's. */
+        cancelled = tcall_new("method: Slow, args: ['100']");
+        tcall_start(cancelled);
+        later = tcall_new("method: Slow, args: ['400']");
+        tcall_start(later);
+        dbus_action.cancel(&cancelled->call);
+        CHECK(cancelled->call.userdata == NULL);
+        run_until(&later->done);
+        CHECK_STREQ(value_of(later, "waited"), "400");
+        CHECK(!cancelled->done);
+        cancelled->done = true; /* already cancelled */
+        tcall_free(cancelled);
+        tcall_free(later);
+
+        /* Cancelled while waiting for introspection (of an object not seen yet). */
+        waiting = tcall_new("path: /org/adhocd/Elsewhere, method: X");
+        tcall_start(waiting);
+        CHECK(!waiting->done);
+        tcall_free(waiting);
+        later = run("path: /org/adhocd/Elsewhere, method: X", NULL, NULL);
+        CHECK_NOTE(later, -EPROTO, "has no method org.adhocd.Test1.X at /org/adhocd/Elsewhere");
+        tcall_free(later);
+}
+
+static bool bus_is(void *userdata)
+{
+        struct dbus_bus *b = NULL;
+        bool up;
+
+        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        up = dbus_bus_get_sd(b) != NULL;
+        dbus_bus_unref(b);
+        return up == *(bool *)userdata;
+}
+
+static void test_bus_lost(void)
+{
+        bool down = false, up = true;
+        struct tcall *pending, *t;
+
+        pending = tcall_new("method: Slow, args: ['60000']");
+        tcall_start(pending);
+        t = run("method: EchoS, args: [ping]", NULL, NULL); /* the Slow call is sent */
+        tcall_free(t);
+
+        /* The bus goes away: the pending call and new ones answer "bus unavailable". */
+        stop(&service_pid);
+        stop(&daemon_pid);
+        run_until(&pending->done);
+        CHECK_NOTE(pending, 0, "bus unavailable");
+        tcall_free(pending);
+        run_while_not(bus_is, &down);
+        t = run("method: EchoS, args: [ping]", NULL, NULL);
+        CHECK_NOTE(t, 0, "bus unavailable");
+        tcall_free(t);
+
+        /* It comes back: reconnected, introspected afresh. */
+        daemon_start();
+        service_start(1);
+        run_while_not(bus_is, &up);
+        t = run("method: Flex, args: [back]", NULL, NULL);
+        CHECK_SUCCESS(t);
+        CHECK_STREQ(value_of(t, "text"), "back");
+        tcall_free(t);
+}
+
+int main(void)
+{
+        signal(SIGPIPE, SIG_IGN);
+        if (!mkdtemp(dir)) {
+                perror("mkdtemp");
+                return 1;
+        }
+        CHECK(sd_event_new(&event) >= 0);
+        form_setup();
+        daemon_start();
+        service_start(1);
+
+        test_basic_types();
+        test_refused_values();
+        test_arrays_and_containers();
+        test_results();
+        test_properties();
+        test_errors();
+        test_late_service_and_owner_change();
+        test_concurrency_and_cancel();
+        test_bus_lost();
+
+        dbus_action.shutdown();
+        stop(&service_pid);
+        stop(&daemon_pid);
+        form_free(form);
+        sd_event_unref(event);
+        {
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "%s/bus.conf", dir);
+                unlink(path);
+                snprintf(path, sizeof(path), "%s/bus", dir);
+                unlink(path);
+                rmdir(dir);
+        }
+        return TESTS_RESULT();
+}
