@@ -501,7 +501,7 @@ static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *
         if (r >= 0 && !f)
                 r = -ENOMEM;
         if (r >= 0)
-                r = form_validate(f, &submitted, &clean, &var, &err);
+                r = form_validate_lang(f, s->lang, &submitted, &clean, &var, &err);
         if (r < 0) {
                 audit(c, "form", "rejected", var ? var : "malformed form");
                 send_form_stage(c, s, &submitted, err ? err : "The form could not be read.");
@@ -536,7 +536,7 @@ static void handle_confirm_submit(struct ctx *c, struct session *s, xmpp_stanza_
         if (r >= 0)
                 r = confirm_form(c, s, &f);
         if (r >= 0)
-                r = form_validate(f, &submitted, &clean, &var, &err);
+                r = form_validate_lang(f, s->lang, &submitted, &clean, &var, &err);
         if (r < 0) {
                 audit(c, "confirm", "rejected", var);
                 send_confirm_stage(c, s, err ? err : "The form could not be read.");

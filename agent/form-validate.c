@@ -334,3 +334,41 @@ int form_validate(const struct form *def, const struct form_values *submitted,
         *ret_clean = clean;
         return 0;
 }
+
+/* Messages start with the field's name in the default language; a requester reading another
+ * language gets the label of that language instead. */
+static int localize_error(const struct form *def, const char *var, const char *lang, char **err)
+{
+        const struct form_field *f = form_find_field(def, var);
+        const char *dflt, *local;
+        char *s;
+
+        if (!f || !*err)
+                return 0;
+        dflt = form_field_name(f);
+        local = i18n_pick(&f->label, lang);
+        if (isempty(local) || streq(local, dflt) || strncmp(*err, dflt, strlen(dflt)) != 0)
+                return 0;
+        if (asprintf(&s, "%s%s", local, *err + strlen(dflt)) < 0)
+                return -ENOMEM;
+        free(*err);
+        *err = s;
+        return 0;
+}
+
+int form_validate_lang(const struct form *def, const char *lang,
+                       const struct form_values *submitted, struct form_values *ret_clean,
+                       char **ret_var, char **ret_error)
+{
+        _cleanup_free_ char *var = NULL, *err = NULL;
+        int r;
+
+        r = form_validate(def, submitted, ret_clean, &var, &err);
+        if (r == -EINVAL && lang && localize_error(def, var, lang, &err) < 0)
+                return -ENOMEM;
+        if (ret_var)
+                *ret_var = TAKE_PTR(var);
+        if (ret_error)
+                *ret_error = TAKE_PTR(err);
+        return r;
+}

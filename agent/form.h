@@ -141,6 +141,10 @@ int form_parse_submit(xmpp_stanza_t *x, enum form_submit_type *ret_type, struct 
  * offending field and ret_error a human-readable reason in English. */
 int form_validate(const struct form *def, const struct form_values *submitted,
                   struct form_values *ret_clean, char **ret_var, char **ret_error);
+/* Same, with error messages naming the field by its label in lang. */
+int form_validate_lang(const struct form *def, const char *lang,
+                       const struct form_values *submitted, struct form_values *ret_clean,
+                       char **ret_var, char **ret_error);
 /* Validates one value against a field's datatype, range and regex (no list/required checks). */
 int form_check_value(const struct form_field *f, const char *value, char **ret_error);
 

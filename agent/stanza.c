@@ -161,7 +161,11 @@ fail:
 
 const char *stanza_get_lang(xmpp_stanza_t *st)
 {
+        /* libstrophe's parser drops the "xml:" prefix of received attributes. */
         const char *l = xmpp_stanza_get_attribute(st, "xml:lang");
+
+        if (!l)
+                l = xmpp_stanza_get_attribute(st, "lang");
         return isempty(l) ? NULL : l;
 }
 

@@ -111,7 +111,8 @@ static void daemon_start(void)
                 "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
                 "    <allow eavesdrop=\"true\"/>\n"
                 "    <allow own=\"*\"/>\n"
-                "    <deny send_destination=\"org.adhocd.Test\" send_member=\"Forbidden\"/>\n"
+                "    <deny send_destination=\"org.adhocd.Test\" send_interface=\"org.adhocd.Test1\"\n"
+                "          send_member=\"Forbidden\"/>\n"
                 "  </policy>\n"
                 "</busconfig>\n",
                 sock);
@@ -122,7 +123,10 @@ static void daemon_start(void)
         daemon_pid = spawn(argv, &fd);
         read_line(fd, line, sizeof(line));
         close(fd);
-        CHECK(strncmp(line, "unix:path=", 10) == 0);
+        if (strncmp(line, "unix:path=", 10) != 0) {
+                fprintf(stderr, "dbus-daemon did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
+                abort();
+        }
         snprintf(address, sizeof(address), "unix:path=%s", sock);
 }
 
@@ -137,7 +141,10 @@ static void service_start(unsigned generation)
         service_pid = spawn(argv, &fd);
         read_line(fd, line, sizeof(line));
         close(fd);
-        CHECK_STREQ(line, "READY");
+        if (!streq(line, "READY")) {
+                fprintf(stderr, "test-service did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
+                abort();
+        }
 }
 
 /* ---- The loop ---- */
@@ -430,8 +437,8 @@ static void test_arrays_and_containers(void)
                 "level", "0.5");
         CHECK_SUCCESS(t);
         CHECK_STREQ(value_of(t, "description"),
-                    "a{sv}[e{sv}[s=Volume,vd[d=0.5]],e{sv}[s=Name,vs[s=alice@example.org]],"
-                    "e{sv}[s=Ids,vau[au[u=1,u=2]]]]");
+                    "a{sv}[esv[s=Volume,vd[d=0.5]],esv[s=Name,vs[s=alice@example.org]],"
+                    "esv[s=Ids,vau[au[u=1,u=2]]]]");
         tcall_free(t);
 
         t = run("method: DescribeV, args: [{type: q, value: '{level}'}]", "level", "7");
@@ -443,7 +450,7 @@ static void test_arrays_and_containers(void)
         tcall_free(t);
 
         t = run("method: DescribeStruct, args: [['{name}', '3', 'true']]", "name", "bob");
-        CHECK_STREQ(value_of(t, "description"), "r(sub)[s=bob,u=3,b=1]");
+        CHECK_STREQ(value_of(t, "description"), "rsub[s=bob,u=3,b=1]");
         tcall_free(t);
 
         /* The policy's shape does not fit the introspected type. */
@@ -676,7 +683,8 @@ static void test_concurrency_and_cancel(void)
         CHECK(!waiting->done);
         tcall_free(waiting);
         later = run("path: /org/adhocd/Elsewhere, method: X", NULL, NULL);
-        CHECK_NOTE(later, -EPROTO, "has no method org.adhocd.Test1.X at /org/adhocd/Elsewhere");
+        CHECK_NOTE(later, 0, "has no method org.adhocd.Test1.X at /org/adhocd/Elsewhere");
+        CHECK_NOTE(later, 0, "org.freedesktop.DBus.Error.UnknownObject");
         tcall_free(later);
 }
 
@@ -702,9 +710,9 @@ static void test_bus_lost(void)
         tcall_free(t);
 
         /* The bus goes away: the pending call and new ones answer "bus unavailable". */
-        stop(&service_pid);
         stop(&daemon_pid);
         run_until(&pending->done);
+        stop(&service_pid);
         CHECK_NOTE(pending, 0, "bus unavailable");
         tcall_free(pending);
         run_while_not(bus_is, &down);
