@@ -73,6 +73,16 @@ static void xconn_log(void *userdata, xmpp_log_level_t level, const char *area, 
         log_internal(prio, 0, "xmpp %s: %s", area, clean ? clean : "(unprintable)");
 }
 
+/* Re-arms a repeating timer: sd-event time sources are one-shot. */
+static int rearm(sd_event_source *s, usec_t delay)
+{
+        int r = sd_event_source_set_time_relative(s, delay);
+
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 static void xconn_pump(struct xconn *xc, unsigned rounds)
 {
         for (unsigned i = 0; i < rounds; i++)
@@ -113,7 +123,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* libstrophe's own timers: connect and disconnect timeouts, stream management. */
         xmpp_run_once(xc->ctx, 0);
-        return sd_event_source_set_time_relative(s, TICK_INTERVAL);
+        return rearm(s, TICK_INTERVAL);
 }
 
 static int sockopt_cb(xmpp_conn_t *conn, void *sock)
@@ -212,7 +222,7 @@ static int on_ping_interval(sd_event_source *s, uint64_t usec, void *userdata)
         int r;
 
         if (!xc->online || xc->ping_timeout)
-                return sd_event_source_set_time_relative(s, PING_INTERVAL);
+                return rearm(s, PING_INTERVAL);
         snprintf(xc->ping_id, sizeof(xc->ping_id), "keepalive-%u", ++xc->ping_seq);
         iq = xmpp_iq_new(xc->ctx, "get", xc->ping_id);
         if (iq) {
@@ -225,7 +235,7 @@ static int on_ping_interval(sd_event_source *s, uint64_t usec, void *userdata)
                 if (r < 0)
                         log_warning_errno(r, "Failed to arm the ping timeout: %m");
         }
-        return sd_event_source_set_time_relative(s, PING_INTERVAL);
+        return rearm(s, PING_INTERVAL);
 }
 
 static void xconn_went_offline(struct xconn *xc)

@@ -50,7 +50,7 @@ struct dbus_bus {
         sd_bus_slot *filter;
         bool dead; /* disconnected, waiting for the retry timer */
         sd_event_source *retry;
-        usec_t backoff;   /* before the next attempt; 0 once connected */
+        usec_t backoff;    /* before the next attempt; 0 once connected */
         unsigned failures; /* attempts failed in a row */
         struct dbus_name *names;
         struct dbus_intro_entry *orphans;
@@ -180,13 +180,12 @@ static int on_introspect_reply(sd_bus_message *m, void *userdata, sd_bus_error *
         else if (e->intro)
                 entry_dispatch(e, NULL, NULL);
         else
-                entry_dispatch(e, ERROR_BAD_INTROSPECTION,
-                               "the introspection data cannot be read");
+                entry_dispatch(e, ERROR_BAD_INTROSPECTION, "the introspection data cannot be read");
         entry_free(e);
         return 0;
 }
 
-static int entry_new(struct dbus_bus *b, struct dbus_name *n, const char *path,
+static int entry_new(struct dbus_bus *b, struct dbus_name *n, const char *path, usec_t timeout,
                      struct dbus_intro_entry **ret)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -207,7 +206,7 @@ static int entry_new(struct dbus_bus *b, struct dbus_name *n, const char *path,
                 free(e);
                 return -ENOMEM;
         }
-        r = sd_bus_call_async(b->bus, &e->slot, m, on_introspect_reply, e, DBUS_TIMEOUT_DEFAULT);
+        r = sd_bus_call_async(b->bus, &e->slot, m, on_introspect_reply, e, timeout);
         if (r < 0) {
                 entry_free(e);
                 return r;
@@ -241,9 +240,12 @@ static int on_match_added(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 
         if (!err)
                 return 0;
-        /* Without the match, owner changes go unseen: cache nothing for this name. */
-        log_warning("Cannot watch %s on the bus (%s: %s); its introspection is not cached",
-                    n->name, err->name, strempty(err->message));
+        /* Without the match, owner changes go unseen: cache nothing for this name. A lost
+         * connection is reported once, by on_message(). */
+        if (!sd_bus_error_has_name(err, SD_BUS_ERROR_NO_REPLY))
+                log_warning("Cannot watch %s on the %s bus (%s: %s); its introspection is not "
+                            "cached",
+                            n->name, n->bus->spec, err->name, strempty(err->message));
         n->unwatched = true;
         name_forget(n);
         return 0;
@@ -401,8 +403,7 @@ static int bus_connect(struct dbus_bus *b)
                 b->filter = sd_bus_slot_unref(b->filter);
                 /* Once, and then at the slowest pace only. */
                 if (b->failures++ == 0 || b->backoff == BACKOFF_MAX)
-                        log_warning_errno(r, "Cannot connect to the %s bus, retrying: %m",
-                                          b->spec);
+                        log_warning_errno(r, "Cannot connect to the %s bus, retrying: %m", b->spec);
                 bus_schedule_retry(b);
                 return r;
         }
@@ -464,7 +465,8 @@ sd_bus *dbus_bus_get_sd(struct dbus_bus *b)
 }
 
 int dbus_bus_introspect(struct dbus_bus *b, const char *destination, const char *path,
-                        struct dbus_waiter *w, const struct dbus_introspection **ret)
+                        usec_t timeout, struct dbus_waiter *w,
+                        const struct dbus_introspection **ret)
 {
         struct dbus_intro_entry *e;
         struct dbus_name *n;
@@ -483,7 +485,7 @@ int dbus_bus_introspect(struct dbus_bus *b, const char *destination, const char 
                 return 1;
         }
         if (!e) {
-                r = entry_new(b, n, path, &e);
+                r = entry_new(b, n, path, timeout, &e);
                 if (r < 0)
                         return r;
         }

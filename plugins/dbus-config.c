@@ -44,8 +44,8 @@
 #include "dbus.h"
 
 static const char *const config_keys[] = {
-        "bus",  "destination", "path",    "interface", "method",  "get_property",
-        "set_property", "signature", "args", "columns", "timeout", NULL,
+    "bus",          "destination", "path", "interface", "method",  "get_property",
+    "set_property", "signature",   "args", "columns",   "timeout", NULL,
 };
 
 void dbus_arg_done(struct dbus_arg *a)
@@ -209,11 +209,11 @@ static int parse_template_arg(const struct ynode *n, const char *type, bool mult
         int r;
 
         if (type && !dbus_type_is_basic(type[0]) && !is_basic_array(type))
-                return ynode_error(n, d,
-                                   "a value of D-Bus type '%s' is written as a %s, not a template",
-                                   type, type[0] == 'v' ? "map {type: ..., value: ...}"
-                                         : type[0] == 'a' && type[1] == '{' ? "map"
-                                                                             : "list");
+                return ynode_error(
+                    n, d, "a value of D-Bus type '%s' is written as a %s, not a template", type,
+                    type[0] == 'v'                     ? "map {type: ..., value: ...}"
+                    : type[0] == 'a' && type[1] == '{' ? "map"
+                                                       : "list");
         ret->kind = DBUS_ARG_TEMPLATE;
         ret->text = strdup(n->scalar);
         if (!ret->text)
@@ -282,8 +282,8 @@ static int map_alloc(struct dbus_arg *ret, size_t n)
 }
 
 /* {type: TYPE, value: VALUE}: TYPE is kept as written, it is not a template. */
-static int parse_variant_arg(const struct ynode *n, const struct form *form,
-                             struct dbus_arg *ret, struct diags *d)
+static int parse_variant_arg(const struct ynode *n, const struct form *form, struct dbus_arg *ret,
+                             struct diags *d)
 {
         static const char *const keys[] = {"type", "value", NULL};
         const struct ynode *t = ynode_get(n, "type"), *v = ynode_get(n, "value");
@@ -384,12 +384,14 @@ static int parse_args(const struct ynode *n, const struct ynode *where, const ch
         given = n ? n->n : 0;
         if (signature)
                 (void)dbus_signature_check(signature, &count, &(const char *){NULL});
-        if (signature && count != given)
-                return ynode_error(n ?: where, d,
-                                   "the signature '%s' takes %zu argument(s), args: gives %zu",
-                                   signature, count, given);
+        if (signature && count != given) {
+                r = ynode_error(n ?: where, d,
+                                "the signature '%s' takes %zu argument(s), args: gives %zu",
+                                signature, count, given);
+                signature = NULL; /* still check the templates, without types */
+        }
         if (!n)
-                return 0;
+                return r;
         c->args = calloc(given ?: 1, sizeof(*c->args));
         if (!c->args)
                 return -ENOMEM;
@@ -427,8 +429,8 @@ static int parse_method(const struct ynode *map, struct dbus_config *c, const st
         return r;
 }
 
-static int parse_set_property(const struct ynode *n, struct dbus_config *c,
-                              const struct form *form, struct diags *d)
+static int parse_set_property(const struct ynode *n, struct dbus_config *c, const struct form *form,
+                              struct diags *d)
 {
         static const char *const keys[] = {"name", "value", "type", NULL};
         const struct ynode *type = ynode_get(n, "type");
@@ -499,8 +501,8 @@ int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbu
                 r = -EINVAL;
         if (parse_bus(n, &c->bus, d) < 0)
                 r = -EINVAL;
-        if (parse_name(n, "destination", sd_bus_service_name_is_valid, "bus name",
-                       &c->destination, d) < 0)
+        if (parse_name(n, "destination", sd_bus_service_name_is_valid, "bus name", &c->destination,
+                       d) < 0)
                 r = -EINVAL;
         if (parse_name(n, "path", sd_bus_object_path_is_valid, "object path", &c->path, d) < 0)
                 r = -EINVAL;

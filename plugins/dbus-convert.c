@@ -247,13 +247,19 @@ static int value_error(struct dbus_convert *c, const struct subject *s, const ch
                 return reasonf(&c->error, "%s: the value %s", s->name, reason);
         if (isempty(text))
                 return reasonf(&c->error, "%s: no value given (the value %s)", s->name, reason);
-        if (strlen(text) > QUOTE_MAX)
-                return reasonf(&c->error, "%s: '%.*s…' %s", s->name, QUOTE_MAX, text, reason);
+        if (strlen(text) > QUOTE_MAX) {
+                int cut = QUOTE_MAX;
+
+                /* At a character boundary: the message goes into XML. */
+                while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+                        cut--;
+                return reasonf(&c->error, "%s: '%.*s…' %s", s->name, cut, text, reason);
+        }
         return reasonf(&c->error, "%s: '%s' %s", s->name, text, reason);
 }
 
 static int policy_error(struct dbus_convert *c, const char *subject, const char *fmt, ...)
-        _printf_(3, 4);
+    _printf_(3, 4);
 static int policy_error(struct dbus_convert *c, const char *subject, const char *fmt, ...)
 {
         _cleanup_free_ char *why = NULL;
@@ -361,8 +367,8 @@ static int append_basic_array(sd_bus_message *m, char type, const struct dbus_ar
                 _cleanup_(subject_done) struct subject s = {0};
 
                 if (items[i].kind != DBUS_ARG_TEMPLATE)
-                        return policy_error(c, subject,
-                                            "the elements of 'a%c' must be templates", type);
+                        return policy_error(c, subject, "the elements of 'a%c' must be templates",
+                                            type);
                 r = expand_elements(&items[i], c, &elements);
                 if (r < 0)
                         return r;
@@ -425,8 +431,7 @@ static int append_container_array(sd_bus_message *m, const char *type, size_t le
         if (!contents)
                 return -ENOMEM;
         if (a->kind != DBUS_ARG_LIST)
-                return policy_error(c, subject, "an array of '%s' is written as a list",
-                                    contents);
+                return policy_error(c, subject, "an array of '%s' is written as a list", contents);
         r = sd_bus_message_open_container(m, 'a', contents);
         if (r < 0)
                 return r;
@@ -438,8 +443,8 @@ static int append_container_array(sd_bus_message *m, const char *type, size_t le
         return sd_bus_message_close_container(m);
 }
 
-static int append_struct(sd_bus_message *m, const char *type, size_t len,
-                         const struct dbus_arg *a, const char *subject, struct dbus_convert *c)
+static int append_struct(sd_bus_message *m, const char *type, size_t len, const struct dbus_arg *a,
+                         const char *subject, struct dbus_convert *c)
 {
         _cleanup_free_ char *contents = strndup(type + 1, len - 2);
         size_t n = 0, p = 0, k;
@@ -505,8 +510,7 @@ int dbus_append_value(sd_bus_message *m, const char *type, const struct dbus_arg
                 return policy_error(c, subject, "unusable D-Bus type '%s'", type);
         if (dbus_type_is_basic(type[0])) {
                 if (arg->kind != DBUS_ARG_TEMPLATE)
-                        return policy_error(c, subject, "a '%c' is written as a template",
-                                            type[0]);
+                        return policy_error(c, subject, "a '%c' is written as a template", type[0]);
                 return append_template(m, type[0], arg, subject, c);
         }
         switch (type[0]) {

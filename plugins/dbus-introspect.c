@@ -142,10 +142,10 @@ static int parse_property(xmpp_stanza_t *st, struct dbus_iproperty *ret)
         if (!name || !is_one_type(type))
                 return -EINVAL;
         *ret = (struct dbus_iproperty){
-                .name = strdup(name),
-                .type = strdup(type),
-                .readable = !access || strstr(access, "read"),
-                .writable = !access || strstr(access, "write"),
+            .name = strdup(name),
+            .type = strdup(type),
+            .readable = !access || strstr(access, "read"),
+            .writable = !access || strstr(access, "write"),
         };
         if (!ret->name || !ret->type) {
                 free(ret->name);
@@ -268,8 +268,7 @@ static const struct dbus_iinterface *find_interface(const struct dbus_introspect
 }
 
 const struct dbus_imethod *dbus_introspection_find_method(const struct dbus_introspection *i,
-                                                          const char *interface,
-                                                          const char *name)
+                                                          const char *interface, const char *name)
 {
         const struct dbus_iinterface *iface = find_interface(i, interface);
 

@@ -580,7 +580,8 @@ static char *explain_error(const struct dbus_config *c, const char *name, const 
         int k = 0;
 
         dbus_bus_describe(c->bus, bus, sizeof(bus));
-        if (streq(name, SD_BUS_ERROR_SERVICE_UNKNOWN) || streq(name, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+        if (streq(name, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+            streq(name, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 k = asprintf(&s, "%s is not running on %s.", c->destination, bus);
         else if ((streq(name, SD_BUS_ERROR_NO_REPLY) &&
                   streq_ptr(message, "Method call timed out")) ||
@@ -616,8 +617,8 @@ static char *explain_error(const struct dbus_config *c, const char *name, const 
         return k < 0 ? NULL : s;
 }
 
-int dbus_result_add_error(struct action_result *res, const struct dbus_config *c,
-                          const char *name, const char *message)
+int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *name,
+                          const char *message)
 {
         _cleanup_free_ char *intro = NULL, *clean_name = NULL, *clean_message = NULL;
 

@@ -104,8 +104,8 @@ static int new_call(sd_bus *bus, const struct dbus_config *c, sd_bus_message **r
                                                    c->member);
         else
                 r = sd_bus_message_new_method_call(
-                        bus, &m, c->destination, c->path, "org.freedesktop.DBus.Properties",
-                        c->kind == DBUS_CALL_GET_PROPERTY ? "Get" : "Set");
+                    bus, &m, c->destination, c->path, "org.freedesktop.DBus.Properties",
+                    c->kind == DBUS_CALL_GET_PROPERTY ? "Get" : "Set");
         if (r < 0)
                 return r;
         if (c->kind != DBUS_CALL_METHOD) {
@@ -117,8 +117,8 @@ static int new_call(sd_bus *bus, const struct dbus_config *c, sd_bus_message **r
         return 0;
 }
 
-static int append_property_value(sd_bus_message *m, const struct dbus_config *c,
-                                 const char *type, struct dbus_convert *conv)
+static int append_property_value(sd_bus_message *m, const struct dbus_config *c, const char *type,
+                                 struct dbus_convert *conv)
 {
         int r;
 
@@ -137,11 +137,11 @@ static int request_prepare(struct dbus_request *req, const char *signature)
         const struct dbus_config *c = req->cfg;
         const struct action_call *call = req->call;
         const struct template_vars vars = {
-                .values = call->values,
-                .from = call->requester,
-                .from_bare = call->requester_bare,
-                .node = call->node,
-                .lang = call->lang,
+            .values = call->values,
+            .from = call->requester,
+            .from_bare = call->requester_bare,
+            .node = call->node,
+            .lang = call->lang,
         };
         struct dbus_convert conv = {.vars = &vars, .form = c->form, .lang = call->lang};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -247,11 +247,11 @@ static const char *introspected_signature(struct dbus_request *req,
 
         if (c->kind == DBUS_CALL_METHOD) {
                 const struct dbus_imethod *m =
-                        dbus_introspection_find_method(intro, c->interface, c->member);
+                    dbus_introspection_find_method(intro, c->interface, c->member);
                 sig = m ? m->in_signature : NULL;
         } else {
                 const struct dbus_iproperty *p =
-                        dbus_introspection_find_property(intro, c->interface, c->member);
+                    dbus_introspection_find_property(intro, c->interface, c->member);
                 sig = p ? p->type : NULL;
         }
         if (sig && !strchr(sig, 'h'))
@@ -277,19 +277,22 @@ static void request_continue(struct dbus_request *req, const struct dbus_introsp
 
         if (intro && c->kind == DBUS_CALL_METHOD) {
                 const struct dbus_imethod *m =
-                        dbus_introspection_find_method(intro, c->interface, c->member);
+                    dbus_introspection_find_method(intro, c->interface, c->member);
 
                 if (m && !(req->out_names = strv_copy(m->out_names))) {
                         request_finish(req, NULL);
                         return;
                 }
         }
+        /* Calling would fail the same way. */
+        if (!intro && (!req->msg || streq_ptr(error_name, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+                       streq_ptr(error_name, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+                       error_is_disconnect(error_name, error_message))) {
+                request_dbus_error(req, error_name, error_message);
+                return;
+        }
         if (!req->msg) {
                 /* The signature was to come from introspection. */
-                if (!intro) {
-                        request_dbus_error(req, error_name, error_message);
-                        return;
-                }
                 sig = introspected_signature(req, intro);
                 if (!sig || request_prepare(req, sig) < 0)
                         return;
@@ -300,8 +303,8 @@ static void request_continue(struct dbus_request *req, const struct dbus_introsp
 static void on_introspected(struct dbus_waiter *w, const struct dbus_introspection *intro,
                             const char *error_name, const char *error_message)
 {
-        struct dbus_request *req = (struct dbus_request *)((char *)w -
-                                                           offsetof(struct dbus_request, waiter));
+        struct dbus_request *req =
+            (struct dbus_request *)((char *)w - offsetof(struct dbus_request, waiter));
 
         request_continue(req, intro, error_name, error_message);
 }
@@ -358,7 +361,8 @@ static int dbus_start(struct action_call *call)
                 request_send(req);
                 return 0;
         }
-        r = dbus_bus_introspect(req->bus, c->destination, c->path, &req->waiter, &intro);
+        r = dbus_bus_introspect(req->bus, c->destination, c->path, c->timeout, &req->waiter,
+                                &intro);
         if (r == 0)
                 return 0;
         if (r > 0)
@@ -388,10 +392,10 @@ static void dbus_shutdown(void)
 }
 
 const struct action_ops dbus_action = {
-        .key = "dbus",
-        .parse = dbus_parse,
-        .free_cfg = dbus_free_cfg,
-        .start = dbus_start,
-        .cancel = dbus_cancel,
-        .shutdown = dbus_shutdown,
+    .key = "dbus",
+    .parse = dbus_parse,
+    .free_cfg = dbus_free_cfg,
+    .start = dbus_start,
+    .cancel = dbus_cancel,
+    .shutdown = dbus_shutdown,
 };

@@ -58,8 +58,9 @@ struct dbus_config {
         char *path;
         char *interface;
         enum dbus_call_kind kind;
-        char *member;    /* the method or the property */
-        char *signature; /* method: input signature; set_property: property type; NULL: introspect */
+        char *member; /* the method or the property */
+        char
+            *signature; /* method: input signature; set_property: property type; NULL: introspect */
         struct dbus_arg *args; /* method: the arguments; set_property: one, the value */
         size_t n_args;
         char **columns; /* labels of the table's columns, may be NULL */
@@ -150,8 +151,7 @@ int dbus_introspection_parse(const char *xml, struct dbus_introspection **ret);
 struct dbus_introspection *dbus_introspection_free(struct dbus_introspection *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct dbus_introspection *, dbus_introspection_free)
 const struct dbus_imethod *dbus_introspection_find_method(const struct dbus_introspection *i,
-                                                          const char *interface,
-                                                          const char *name);
+                                                          const char *interface, const char *name);
 const struct dbus_iproperty *dbus_introspection_find_property(const struct dbus_introspection *i,
                                                               const char *interface,
                                                               const char *name);
@@ -167,8 +167,8 @@ const struct dbus_iproperty *dbus_introspection_find_property(const struct dbus_
 int dbus_result_from_reply(sd_bus_message *reply, char *const *names, char *const *columns,
                            struct action_result *res);
 /* Adds the error note for a D-Bus error: a sentence for well-known errors, then name: message. */
-int dbus_result_add_error(struct action_result *res, const struct dbus_config *c,
-                          const char *name, const char *message);
+int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *name,
+                          const char *message);
 /* Adds the "bus unavailable" note. */
 int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c);
 
@@ -197,10 +197,12 @@ struct dbus_bus *dbus_bus_unref(struct dbus_bus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct dbus_bus *, dbus_bus_unref)
 /* The live connection, or NULL while (re)connecting: "bus unavailable". */
 sd_bus *dbus_bus_get_sd(struct dbus_bus *b);
-/* Introspects destination's path, once per name owner. Returns 1 with *ret set when cached
- * (valid until control returns to the loop), 0 when w will be called, < 0 on failure. */
+/* Introspects destination's path, once per name owner; a new Introspect call waits at most
+ * timeout. Returns 1 with *ret set when cached (valid until control returns to the loop), 0
+ * when w will be called, < 0 on failure. */
 int dbus_bus_introspect(struct dbus_bus *b, const char *destination, const char *path,
-                        struct dbus_waiter *w, const struct dbus_introspection **ret);
+                        usec_t timeout, struct dbus_waiter *w,
+                        const struct dbus_introspection **ret);
 void dbus_waiter_cancel(struct dbus_waiter *w);
 /* How many times cached data was dropped because a name's owner changed (for tests). */
 unsigned dbus_bus_owner_changes(const struct dbus_bus *b) _pure_;

@@ -6,7 +6,6 @@
  * asserted, never durations; the loop only gives up on a hung test after a generous limit.
  */
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -88,8 +87,9 @@ static void stop(pid_t *pid)
 
 static void daemon_start(void)
 {
-        char conf[PATH_MAX], sock[PATH_MAX], line[512];
-        char *argv[] = {(char *)DBUS_DAEMON, NULL, (char *)"--nofork", (char *)"--nopidfile",
+        char conf[sizeof(dir) + 16], sock[sizeof(dir) + 16], line[512];
+        char *argv[] = {(char *)DBUS_DAEMON,         NULL,
+                        (char *)"--nofork",          (char *)"--nopidfile",
                         (char *)"--print-address=1", NULL};
         _cleanup_free_ char *config_arg = NULL;
         FILE *f;
@@ -102,20 +102,21 @@ static void daemon_start(void)
         if (!f)
                 abort();
         /* Method Forbidden is refused by the bus itself: a real AccessDenied. */
-        fprintf(f,
-                "<busconfig>\n"
-                "  <type>session</type>\n"
-                "  <listen>unix:path=%s</listen>\n"
-                "  <auth>EXTERNAL</auth>\n"
-                "  <policy context=\"default\">\n"
-                "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-                "    <allow eavesdrop=\"true\"/>\n"
-                "    <allow own=\"*\"/>\n"
-                "    <deny send_destination=\"org.adhocd.Test\" send_interface=\"org.adhocd.Test1\"\n"
-                "          send_member=\"Forbidden\"/>\n"
-                "  </policy>\n"
-                "</busconfig>\n",
-                sock);
+        fprintf(
+            f,
+            "<busconfig>\n"
+            "  <type>session</type>\n"
+            "  <listen>unix:path=%s</listen>\n"
+            "  <auth>EXTERNAL</auth>\n"
+            "  <policy context=\"default\">\n"
+            "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+            "    <allow eavesdrop=\"true\"/>\n"
+            "    <allow own=\"*\"/>\n"
+            "    <deny send_destination=\"org.adhocd.Test\" send_interface=\"org.adhocd.Test1\"\n"
+            "          send_member=\"Forbidden\"/>\n"
+            "  </policy>\n"
+            "</busconfig>\n",
+            sock);
         fclose(f);
         unlink(sock);
         CHECK(asprintf(&config_arg, "--config-file=%s", conf) > 0);
@@ -133,8 +134,8 @@ static void daemon_start(void)
 static void service_start(unsigned generation)
 {
         char gen[16], line[64];
-        char *argv[] = {(char *)TEST_SERVICE, (char *)"--address", address,
-                        (char *)"--generation", gen, NULL};
+        char *argv[] = {
+            (char *)TEST_SERVICE, (char *)"--address", address, (char *)"--generation", gen, NULL};
         int fd;
 
         snprintf(gen, sizeof(gen), "%u", generation);
@@ -250,14 +251,14 @@ static void tcall_set(struct tcall *t, const char *var, const char *value)
 static void tcall_start(struct tcall *t)
 {
         t->call = (struct action_call){
-                .event = event,
-                .node = "test",
-                .requester = "alice@example.org/phone",
-                .requester_bare = "alice@example.org",
-                .lang = "en",
-                .values = &t->vals,
-                .cfg = t->cfg,
-                .complete = on_complete,
+            .event = event,
+            .node = "test",
+            .requester = "alice@example.org/phone",
+            .requester_bare = "alice@example.org",
+            .lang = "en",
+            .values = &t->vals,
+            .cfg = t->cfg,
+            .complete = on_complete,
         };
         CHECK_INT(dbus_action.start(&t->call), 0);
 }
@@ -330,19 +331,19 @@ static void test_basic_types(void)
         static const struct {
                 const char *method, *in, *out;
         } cases[] = {
-                {"EchoY", "255", "255"},
-                {"EchoB", "true", "true"},
-                {"EchoB", "0", "false"},
-                {"EchoN", "-32768", "-32768"},
-                {"EchoQ", "65535", "65535"},
-                {"EchoI", "-5", "-5"},
-                {"EchoU", "4294967295", "4294967295"},
-                {"EchoX", "-9223372036854775808", "-9223372036854775808"},
-                {"EchoT", "18446744073709551615", "18446744073709551615"},
-                {"EchoD", "0.25", "0.25"},
-                {"EchoS", "h\xc3\xa9llo", "h\xc3\xa9llo"},
-                {"EchoO", "/a/b", "/a/b"},
-                {"EchoG", "a{sv}", "a{sv}"},
+            {"EchoY", "255", "255"},
+            {"EchoB", "true", "true"},
+            {"EchoB", "0", "false"},
+            {"EchoN", "-32768", "-32768"},
+            {"EchoQ", "65535", "65535"},
+            {"EchoI", "-5", "-5"},
+            {"EchoU", "4294967295", "4294967295"},
+            {"EchoX", "-9223372036854775808", "-9223372036854775808"},
+            {"EchoT", "18446744073709551615", "18446744073709551615"},
+            {"EchoD", "0.25", "0.25"},
+            {"EchoS", "h\xc3\xa9llo", "h\xc3\xa9llo"},
+            {"EchoO", "/a/b", "/a/b"},
+            {"EchoG", "a{sv}", "a{sv}"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -369,15 +370,15 @@ static void test_refused_values(void)
         static const struct {
                 const char *method, *in, *note;
         } cases[] = {
-                {"EchoY", "256", "Volume: '256' is above the maximum 255"},
-                {"EchoN", "-32769", "Volume: '-32769' is below the minimum -32768"},
-                {"EchoQ", "-1", "Volume: '-1' is below the minimum 0"},
-                {"EchoU", "4294967296", "Volume: '4294967296' is above the maximum 4294967295"},
-                {"EchoX", "9223372036854775808", "is above the maximum 9223372036854775807"},
-                {"EchoT", "18446744073709551616", "is above the maximum 18446744073709551615"},
-                {"EchoD", "abc", "Volume: 'abc' is not a number"},
-                {"EchoO", "not/a/path", "Volume: 'not/a/path' is not a valid D-Bus object path"},
-                {"EchoB", "maybe", "Volume: 'maybe' is not a boolean"},
+            {"EchoY", "256", "Volume: '256' is above the maximum 255"},
+            {"EchoN", "-32769", "Volume: '-32769' is below the minimum -32768"},
+            {"EchoQ", "-1", "Volume: '-1' is below the minimum 0"},
+            {"EchoU", "4294967296", "Volume: '4294967296' is above the maximum 4294967295"},
+            {"EchoX", "9223372036854775808", "is above the maximum 9223372036854775807"},
+            {"EchoT", "18446744073709551616", "is above the maximum 18446744073709551615"},
+            {"EchoD", "abc", "Volume: 'abc' is not a number"},
+            {"EchoO", "not/a/path", "Volume: 'not/a/path' is not a valid D-Bus object path"},
+            {"EchoB", "maybe", "Volume: 'maybe' is not a boolean"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -758,7 +759,7 @@ int main(void)
         form_free(form);
         sd_event_unref(event);
         {
-                char path[PATH_MAX];
+                char path[sizeof(dir) + 16];
 
                 snprintf(path, sizeof(path), "%s/bus.conf", dir);
                 unlink(path);

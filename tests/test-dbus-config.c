@@ -66,7 +66,9 @@ static void fails(const char *yaml, unsigned line, const char *msg)
         dbus_config_free(c);
 }
 
-#define TARGET "  destination: org.adhocd.Test\n  path: /org/adhocd/Test1\n  interface: org.adhocd.Test1\n"
+#define TARGET                                                                                     \
+        "  destination: org.adhocd.Test\n  path: /org/adhocd/Test1\n  interface: "                 \
+        "org.adhocd.Test1\n"
 
 static void test_minimal(void)
 {
@@ -89,8 +91,7 @@ static void test_minimal(void)
 static void test_full_method(void)
 {
         struct dbus_config *c = ok("dbus:\n"
-                                   "  bus: unix:path=/run/test/bus\n" TARGET
-                                   "  method: Seek\n"
+                                   "  bus: unix:path=/run/test/bus\n" TARGET "  method: Seek\n"
                                    "  signature: sxas(su)\n"
                                    "  args: ['{name}', '{level}', '{tags...}', ['{name}', 5]]\n"
                                    "  columns: [Name, Size]\n"
@@ -236,9 +237,8 @@ static void test_shapes(void)
         fails("dbus:\n" TARGET "  method: X\n  signature: s\n  args: ['{tags...}']\n", 7,
               "only allowed as a whole command argument");
         dbus_config_free(
-                ok("dbus:\n" TARGET "  method: X\n  signature: as\n  args: [['{tags...}', x]]\n"));
-        fails("dbus:\n" TARGET "  method: X\n  args: ['{nope}']\n", 6,
-              "undeclared field 'nope'");
+            ok("dbus:\n" TARGET "  method: X\n  signature: as\n  args: [['{tags...}', x]]\n"));
+        fails("dbus:\n" TARGET "  method: X\n  args: ['{nope}']\n", 6, "undeclared field 'nope'");
         fails("dbus:\n" TARGET "  method: X\n  args: [~]\n", 6, "got null");
 }
 
@@ -247,24 +247,25 @@ static void test_literals(void)
         static const struct {
                 const char *sig, *value, *msg;
         } bad[] = {
-                {"y", "256", "'256' is above the maximum 255"},
-                {"n", "-32769", "'-32769' is below the minimum -32768"},
-                {"q", "-1", "'-1' is below the minimum 0"},
-                {"u", "4294967296", "is above the maximum 4294967295"},
-                {"x", "-9223372036854775809", "is below the minimum -9223372036854775808"},
-                {"t", "18446744073709551616", "is above the maximum 18446744073709551615"},
-                {"d", "abc", "'abc' is not a number"},
-                {"o", "not/a/path", "is not a valid D-Bus object path"},
-                {"b", "maybe", "'maybe' is not a boolean"},
-                {"g", "a{{", "'a{' is not a valid D-Bus signature"},
-                {"i", "1.5", "is not an integer"},
+            {"y", "256", "'256' is above the maximum 255"},
+            {"n", "-32769", "'-32769' is below the minimum -32768"},
+            {"q", "-1", "'-1' is below the minimum 0"},
+            {"u", "4294967296", "is above the maximum 4294967295"},
+            {"x", "-9223372036854775809", "is below the minimum -9223372036854775808"},
+            {"t", "18446744073709551616", "is above the maximum 18446744073709551615"},
+            {"d", "abc", "'abc' is not a number"},
+            {"o", "not/a/path", "is not a valid D-Bus object path"},
+            {"b", "maybe", "'maybe' is not a boolean"},
+            {"g", "a{{", "'a{' is not a valid D-Bus signature"},
+            {"i", "1.5", "is not an integer"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_free_ char *yaml = NULL;
 
-                CHECK(asprintf(&yaml, "dbus:\n" TARGET "  method: X\n  signature: %s\n"
-                                      "  args: ['%s']\n",
+                CHECK(asprintf(&yaml,
+                               "dbus:\n" TARGET "  method: X\n  signature: %s\n"
+                               "  args: ['%s']\n",
                                bad[i].sig, bad[i].value) > 0);
                 fails(yaml, 7, bad[i].msg);
         }

@@ -134,8 +134,8 @@ static void test_basic(void)
                     " '{level}', 'h\xc3\xa9llo {from}', '/a/b_c', 'a{{sv}}']");
         if (!m)
                 return;
-        CHECK(sd_bus_message_read(m, "ybbbnqiuxxtdsog", &y, &b1, &b2, &b3, &n, &q, &i, &u, &x1,
-                                  &x2, &t, &dd, &s, &o, &g) > 0);
+        CHECK(sd_bus_message_read(m, "ybbbnqiuxxtdsog", &y, &b1, &b2, &b3, &n, &q, &i, &u, &x1, &x2,
+                                  &t, &dd, &s, &o, &g) > 0);
         CHECK_INT(y, 255);
         CHECK(b1 == 1 && b2 == 0 && b3 == 0);
         CHECK_INT(n, INT16_MIN);
@@ -155,33 +155,33 @@ static void test_refused_values(void)
         static const struct {
                 const char *sig, *value, *msg;
         } bad[] = {
-                {"y", "256", "Volume: '256' is above the maximum 255"},
-                {"y", "-1", "Volume: '-1' is below the minimum 0"},
-                {"n", "-32769", "Volume: '-32769' is below the minimum -32768"},
-                {"n", "32768", "Volume: '32768' is above the maximum 32767"},
-                {"q", "-1", "Volume: '-1' is below the minimum 0"},
-                {"i", "2147483648", "is above the maximum 2147483647"},
-                {"u", "4294967296", "Volume: '4294967296' is above the maximum 4294967295"},
-                {"x", "-9223372036854775809", "is below the minimum -9223372036854775808"},
-                {"x", "9223372036854775808", "is above the maximum 9223372036854775807"},
-                {"t", "18446744073709551616", "is above the maximum 18446744073709551615"},
-                {"t", "99999999999999999999999", "is above the maximum 18446744073709551615"},
-                {"t", "-1", "is below the minimum 0"},
-                {"u", "1.5", "Volume: '1.5' is not an integer"},
-                {"u", " 1", "is not an integer"},
-                {"u", "0x10", "is not an integer"},
-                {"d", "abc", "Volume: 'abc' is not a number"},
-                {"d", "nan", "is not a number"},
-                {"d", "inf", "is not a number"},
-                {"d", "0x10", "is not a number"},
-                {"d", " 1", "is not a number"},
-                {"d", "1e999", "is out of the range of a double"},
-                {"o", "not/a/path", "Volume: 'not/a/path' is not a valid D-Bus object path"},
-                {"o", "/a/", "is not a valid D-Bus object path"},
-                {"b", "maybe", "Volume: 'maybe' is not a boolean (true, false, 1 or 0)"},
-                {"b", "yes", "is not a boolean"},
-                {"g", "a{", "is not a valid D-Bus signature"},
-                {"i", "", "Volume: no value given"},
+            {"y", "256", "Volume: '256' is above the maximum 255"},
+            {"y", "-1", "Volume: '-1' is below the minimum 0"},
+            {"n", "-32769", "Volume: '-32769' is below the minimum -32768"},
+            {"n", "32768", "Volume: '32768' is above the maximum 32767"},
+            {"q", "-1", "Volume: '-1' is below the minimum 0"},
+            {"i", "2147483648", "is above the maximum 2147483647"},
+            {"u", "4294967296", "Volume: '4294967296' is above the maximum 4294967295"},
+            {"x", "-9223372036854775809", "is below the minimum -9223372036854775808"},
+            {"x", "9223372036854775808", "is above the maximum 9223372036854775807"},
+            {"t", "18446744073709551616", "is above the maximum 18446744073709551615"},
+            {"t", "99999999999999999999999", "is above the maximum 18446744073709551615"},
+            {"t", "-1", "is below the minimum 0"},
+            {"u", "1.5", "Volume: '1.5' is not an integer"},
+            {"u", " 1", "is not an integer"},
+            {"u", "0x10", "is not an integer"},
+            {"d", "abc", "Volume: 'abc' is not a number"},
+            {"d", "nan", "is not a number"},
+            {"d", "inf", "is not a number"},
+            {"d", "0x10", "is not a number"},
+            {"d", " 1", "is not a number"},
+            {"d", "1e999", "is out of the range of a double"},
+            {"o", "not/a/path", "Volume: 'not/a/path' is not a valid D-Bus object path"},
+            {"o", "/a/", "is not a valid D-Bus object path"},
+            {"b", "maybe", "Volume: 'maybe' is not a boolean (true, false, 1 or 0)"},
+            {"b", "yes", "is not a boolean"},
+            {"g", "a{", "is not a valid D-Bus signature"},
+            {"i", "", "Volume: no value given"},
         };
 
         for (size_t k = 0; k < ELEMENTSOF(bad); k++) {
@@ -192,6 +192,9 @@ static void test_refused_values(void)
         set("level", (char *[]){(char *)"1234567890123456789012345678901234567890123456789", NULL},
             false);
         refused("u", "['{level}']", -EINVAL, "'1234567890123456789012345678901234567890…' is");
+        set("level", (char *[]){(char *)"123456789012345678901234567890123456789\xc3\xa9", NULL},
+            false);
+        refused("u", "['{level}']", -EINVAL, "'123456789012345678901234567890123456789…' is");
         set("pin", (char *[]){(char *)"12ab", NULL}, true);
         refused("u", "['{pin}']", -EINVAL, "PIN: the value is not an integer");
         CHECK(error && !strstr(error, "12ab"));

@@ -5,52 +5,52 @@
 
 /* The shape sd-bus produces (DOCTYPE, unnamed arguments, annotations, child nodes). */
 static const char sdbus_xml[] =
-        "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
-        "\"https://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n"
-        "<node>\n"
-        " <interface name=\"org.freedesktop.DBus.Peer\">\n"
-        "  <method name=\"Ping\"/>\n"
-        " </interface>\n"
-        " <interface name=\"org.adhocd.Test1\">\n"
-        "  <method name=\"Multi\">\n"
-        "   <arg type=\"s\" name=\"text\" direction=\"in\"/>\n"
-        "   <arg type=\"i\" name=\"number\"/>\n"
-        "   <arg type=\"s\" name=\"text\" direction=\"out\"/>\n"
-        "   <arg type=\"i\" direction=\"out\"/>\n"
-        "   <arg type=\"b\" name=\"positive\" direction=\"out\"/>\n"
-        "  </method>\n"
-        "  <method name=\"Dict\">\n"
-        "   <arg type=\"a{sv}\" direction=\"in\"/>\n"
-        "   <annotation name=\"org.freedesktop.DBus.Deprecated\" value=\"true\"/>\n"
-        "  </method>\n"
-        "  <method name=\"Broken\">\n"
-        "   <arg type=\"a{\" direction=\"in\"/>\n"
-        "  </method>\n"
-        "  <signal name=\"Changed\">\n"
-        "   <arg type=\"s\"/>\n"
-        "  </signal>\n"
-        "  <property name=\"Volume\" type=\"d\" access=\"readwrite\">\n"
-        "   <annotation name=\"org.freedesktop.DBus.Property.EmitsChangedSignal\" "
-        "value=\"true\"/>\n"
-        "  </property>\n"
-        "  <property name=\"Name\" type=\"s\" access=\"read\"/>\n"
-        "  <property name=\"Secret\" type=\"s\" access=\"write\"/>\n"
-        "  <property name=\"Bad\" type=\"zz\" access=\"read\"/>\n"
-        " </interface>\n"
-        " <node name=\"child\"/>\n"
-        "</node>\n";
+    "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
+    "\"https://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n"
+    "<node>\n"
+    " <interface name=\"org.freedesktop.DBus.Peer\">\n"
+    "  <method name=\"Ping\"/>\n"
+    " </interface>\n"
+    " <interface name=\"org.adhocd.Test1\">\n"
+    "  <method name=\"Multi\">\n"
+    "   <arg type=\"s\" name=\"text\" direction=\"in\"/>\n"
+    "   <arg type=\"i\" name=\"number\"/>\n"
+    "   <arg type=\"s\" name=\"text\" direction=\"out\"/>\n"
+    "   <arg type=\"i\" direction=\"out\"/>\n"
+    "   <arg type=\"b\" name=\"positive\" direction=\"out\"/>\n"
+    "  </method>\n"
+    "  <method name=\"Dict\">\n"
+    "   <arg type=\"a{sv}\" direction=\"in\"/>\n"
+    "   <annotation name=\"org.freedesktop.DBus.Deprecated\" value=\"true\"/>\n"
+    "  </method>\n"
+    "  <method name=\"Broken\">\n"
+    "   <arg type=\"a{\" direction=\"in\"/>\n"
+    "  </method>\n"
+    "  <signal name=\"Changed\">\n"
+    "   <arg type=\"s\"/>\n"
+    "  </signal>\n"
+    "  <property name=\"Volume\" type=\"d\" access=\"readwrite\">\n"
+    "   <annotation name=\"org.freedesktop.DBus.Property.EmitsChangedSignal\" "
+    "value=\"true\"/>\n"
+    "  </property>\n"
+    "  <property name=\"Name\" type=\"s\" access=\"read\"/>\n"
+    "  <property name=\"Secret\" type=\"s\" access=\"write\"/>\n"
+    "  <property name=\"Bad\" type=\"zz\" access=\"read\"/>\n"
+    " </interface>\n"
+    " <node name=\"child\"/>\n"
+    "</node>\n";
 
 /* The shape GDBus and dbus-python produce (XML declaration, comments, escapes). */
 static const char gdbus_xml[] =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<!-- GDBus 2.74.6 -->\n"
-        "<node>\n"
-        "  <!-- a comment -->\n"
-        "  <interface name='org.mpris.MediaPlayer2.Player'>\n"
-        "    <method name='Seek'><arg type='x' name='Offset' direction='in'/></method>\n"
-        "    <method name='Get&amp;Set'><arg type='s' name='a&lt;b' direction='out'/></method>\n"
-        "  </interface>\n"
-        "</node>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!-- GDBus 2.74.6 -->\n"
+    "<node>\n"
+    "  <!-- a comment -->\n"
+    "  <interface name='org.mpris.MediaPlayer2.Player'>\n"
+    "    <method name='Seek'><arg type='x' name='Offset' direction='in'/></method>\n"
+    "    <method name='Get&amp;Set'><arg type='s' name='a&lt;b' direction='out'/></method>\n"
+    "  </interface>\n"
+    "</node>\n";
 
 static void test_sdbus(void)
 {
@@ -104,15 +104,15 @@ static void test_gdbus(void)
 static void test_refused(void)
 {
         static const char *const bad[] = {
-                "",
-                "not xml",
-                "<node>",
-                "<node><interface></node>",
-                "<other/>",
-                "<!-- unterminated",
-                "<?xml version='1.0'",
-                /* Entity declarations are never needed: refused before the parser sees them. */
-                "<!DOCTYPE node [<!ENTITY a \"aaaaaaaa\">]><node name='&a;'/>",
+            "",
+            "not xml",
+            "<node>",
+            "<node><interface></node>",
+            "<other/>",
+            "<!-- unterminated",
+            "<?xml version='1.0'",
+            /* Entity declarations are never needed: refused before the parser sees them. */
+            "<!DOCTYPE node [<!ENTITY a \"aaaaaaaa\">]><node name='&a;'/>",
         };
         struct dbus_introspection *i = NULL;
         _cleanup_free_ char *big = NULL;
@@ -141,20 +141,20 @@ static void test_signatures(void)
                 int r;
                 size_t n;
         } cases[] = {
-                {"", 0, 0},
-                {"s", 0, 1},
-                {"a{sv}as(iu)v", 0, 4},
-                {"aa{s(ii)}", 0, 1},
-                {"a", -EINVAL, 0},
-                {"{sv}", -EINVAL, 0},
-                {"a{vs}", -EINVAL, 0},
-                {"a{s}", -EINVAL, 0},
-                {"a{sss}", -EINVAL, 0},
-                {"()", -EINVAL, 0},
-                {"(s", -EINVAL, 0},
-                {"s)", -EINVAL, 0},
-                {"h", -EPERM, 0},
-                {"a{sh}", -EPERM, 0},
+            {"", 0, 0},
+            {"s", 0, 1},
+            {"a{sv}as(iu)v", 0, 4},
+            {"aa{s(ii)}", 0, 1},
+            {"a", -EINVAL, 0},
+            {"{sv}", -EINVAL, 0},
+            {"a{vs}", -EINVAL, 0},
+            {"a{s}", -EINVAL, 0},
+            {"a{sss}", -EINVAL, 0},
+            {"()", -EINVAL, 0},
+            {"(s", -EINVAL, 0},
+            {"s)", -EINVAL, 0},
+            {"h", -EPERM, 0},
+            {"a{sh}", -EPERM, 0},
         };
         char deep[80];
         const char *why;

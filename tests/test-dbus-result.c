@@ -43,8 +43,7 @@ static sd_bus_message *reply_new(const char *sig, ...)
         return reply;
 }
 
-static struct action_result *render(sd_bus_message *reply, char *const *names,
-                                    char *const *columns)
+static struct action_result *render(sd_bus_message *reply, char *const *names, char *const *columns)
 {
         struct action_result *res = action_result_new();
 
@@ -142,8 +141,8 @@ static void test_containers(void)
         action_result_free(res);
 
         /* A struct, a variant holding an array, nested arrays and dicts. */
-        res = render(reply_new("(si)vaasa{ia{sb}}", "answer", 42, "as", 2, "p", "q", 2, 1, "m",
-                               0, 1, 7, 1, "on", 1),
+        res = render(reply_new("(si)vaasa{ia{sb}}", "answer", 42, "as", 2, "p", "q", 2, 1, "m", 0,
+                               1, 7, 1, "on", 1),
                      NULL, NULL);
         CHECK_STREQ(values_of(res, "result1"), "(\"answer\", 42)");
         CHECK_STREQ(values_of(res, "result2"), "p|q");
@@ -220,13 +219,13 @@ static void test_cleaning_and_limits(void)
 }
 
 static struct dbus_config cfg = {
-        .bus = (char *)"session",
-        .destination = (char *)"org.mpris.MediaPlayer2.vlc",
-        .path = (char *)"/org/mpris/MediaPlayer2",
-        .interface = (char *)"org.mpris.MediaPlayer2.Player",
-        .kind = DBUS_CALL_METHOD,
-        .member = (char *)"PlayPause",
-        .timeout = 300 * USEC_PER_MSEC,
+    .bus = (char *)"session",
+    .destination = (char *)"org.mpris.MediaPlayer2.vlc",
+    .path = (char *)"/org/mpris/MediaPlayer2",
+    .interface = (char *)"org.mpris.MediaPlayer2.Player",
+    .kind = DBUS_CALL_METHOD,
+    .member = (char *)"PlayPause",
+    .timeout = 300 * USEC_PER_MSEC,
 };
 
 static void error_note(const char *name, const char *message, const char *expected)
@@ -263,7 +262,8 @@ static void test_errors(void)
         cfg.timeout = 25 * USEC_PER_SEC;
         error_note(SD_BUS_ERROR_TIMEOUT, "t", "within 25s");
         cfg.bus = (char *)"unix:path=/run/x";
-        error_note(SD_BUS_ERROR_SERVICE_UNKNOWN, "x", "is not running on the bus at unix:path=/run/x");
+        error_note(SD_BUS_ERROR_SERVICE_UNKNOWN, "x",
+                   "is not running on the bus at unix:path=/run/x");
 
         struct action_result *res = action_result_new();
         CHECK_INT(dbus_result_add_unavailable(res, &cfg), 0);
