@@ -47,14 +47,8 @@ static int run(const char *path, bool verbose)
         sigset_t mask;
         int r;
 
-        r = policy_load(path, &p, &d);
-        diags_print(&d, stderr);
-        if (r < 0) {
-                policy_free(p);
-                log_error("Cannot start: %s is invalid", path);
-                return 1;
-        }
-        /* sd-event delivers these through a signalfd: block their default handling. */
+        /* sd-event delivers these through a signalfd: block their default handling first, so
+         * that a SIGTERM during start-up still ends in a clean exit. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -62,6 +56,14 @@ static int run(const char *path, bool verbose)
         sigaddset(&mask, SIGCHLD); /* children are reaped by sd-event child sources */
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
+
+        r = policy_load(path, &p, &d);
+        diags_print(&d, stderr);
+        if (r < 0) {
+                policy_free(p);
+                log_error("Cannot start: %s is invalid", path);
+                return 1;
+        }
 
         r = sd_event_default(&event);
         if (r < 0) {

@@ -19,7 +19,11 @@
 #define TICK_INTERVAL   (250 * USEC_PER_MSEC)
 /* One TLS record is up to 16 KiB and libstrophe reads 4 KiB per xmpp_run_once() call, so a
  * readable socket gets a few calls to drain what OpenSSL has already decrypted. */
-#define PUMP_ROUNDS     6
+#define PUMP_ROUNDS     4
+/* libstrophe writes its queue at the start of xmpp_run_once(), and what its own handlers queue
+ * (bind, stream management, stream close) is invisible to xmpp_conn_send_queue_len(): after any
+ * loop iteration a couple of calls flush it. */
+#define FLUSH_ROUNDS    2
 
 struct xconn {
         sd_event *event;
@@ -34,7 +38,7 @@ struct xconn {
 
         sd_event_source *io, *post, *tick, *reconnect, *ping, *ping_timeout, *stop_timer;
         unsigned attempt;
-        bool online, stopping;
+        bool online, stopping, freeing;
         unsigned ping_seq;
         char ping_id[32];
         void (*stop_done)(void *userdata);
@@ -112,8 +116,8 @@ static int on_post(sd_event_source *s, void *userdata)
 {
         struct xconn *xc = userdata;
 
-        if (xmpp_conn_is_connected(xc->conn) && xmpp_conn_send_queue_len(xc->conn) > 0)
-                xmpp_run_once(xc->ctx, 0);
+        if (xmpp_conn_is_connected(xc->conn))
+                xconn_pump(xc, FLUSH_ROUNDS);
         return 0;
 }
 
@@ -122,7 +126,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         struct xconn *xc = userdata;
 
         /* libstrophe's own timers: connect and disconnect timeouts, stream management. */
-        xmpp_run_once(xc->ctx, 0);
+        xconn_pump(xc, FLUSH_ROUNDS);
         return rearm(s, TICK_INTERVAL);
 }
 
@@ -266,6 +270,9 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         struct xconn *xc = userdata;
         int r;
 
+        /* xmpp_conn_release() in xconn_free() reports the disconnect: nothing is left to do. */
+        if (xc->freeing)
+                return;
         switch (event) {
         case XMPP_CONN_CONNECT:
                 xc->online = true;
@@ -387,13 +394,14 @@ struct xconn *xconn_free(struct xconn *xc)
 {
         if (!xc)
                 return NULL;
-        sd_event_source_disable_unref(xc->io);
-        sd_event_source_disable_unref(xc->post);
-        sd_event_source_disable_unref(xc->tick);
-        sd_event_source_disable_unref(xc->reconnect);
-        sd_event_source_disable_unref(xc->ping);
-        sd_event_source_disable_unref(xc->ping_timeout);
-        sd_event_source_disable_unref(xc->stop_timer);
+        xc->freeing = true;
+        xc->io = sd_event_source_disable_unref(xc->io);
+        xc->post = sd_event_source_disable_unref(xc->post);
+        xc->tick = sd_event_source_disable_unref(xc->tick);
+        xc->reconnect = sd_event_source_disable_unref(xc->reconnect);
+        xc->ping = sd_event_source_disable_unref(xc->ping);
+        xc->ping_timeout = sd_event_source_disable_unref(xc->ping_timeout);
+        xc->stop_timer = sd_event_source_disable_unref(xc->stop_timer);
         if (xc->conn)
                 xmpp_conn_release(xc->conn);
         if (xc->ctx)
@@ -442,6 +450,9 @@ void xconn_stop(struct xconn *xc, void (*done)(void *userdata))
                 return;
         }
         xmpp_disconnect(xc->conn);
+        xconn_pump(xc, FLUSH_ROUNDS); /* the stream close is libstrophe's own output */
+        if (!xc->stop_done)
+                return; /* the server closed the stream while it was flushed */
         if (sd_event_add_time_relative(xc->event, &xc->stop_timer, CLOCK_MONOTONIC, STOP_TIMEOUT,
                                        USEC_PER_SEC, on_stop_timeout, xc) < 0) {
                 xc->stop_done = NULL;

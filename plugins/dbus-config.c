@@ -36,7 +36,9 @@
  *
  * Values are converted when the command runs, before anything is called: numbers are bounds
  * checked, b takes true/false/1/0, o must be an object path, g a signature. A value that does
- * not fit refuses the command with a note naming the field.
+ * not fit refuses the command with a note naming the field. With signature: (or type: for
+ * set_property:), loading also checks the number and shapes of the arguments and literal
+ * values ('300' for a y); without, these checks wait for the introspected signature.
  *
  * Type 'h' (a Unix file descriptor) is refused everywhere: a remote requester has no file
  * descriptors on this machine to pass, and the agent's own must not be handed out.

@@ -166,7 +166,7 @@ static void test_table(void)
         CHECK_STREQ(f->columns[0].var, "people.1");
         CHECK_STREQ(f->columns[0].label, "Name");
         CHECK_STREQ(f->columns[1].label, "Age");
-        CHECK_STREQ(f->columns[2].label, "people 3"); /* beyond columns: */
+        CHECK_STREQ(f->columns[2].label, "people 3"); /* no label given: a default */
         CHECK_INT(f->n_rows, 2);
         CHECK_STREQ(f->rows[1][0], "bob");
         CHECK_STREQ(f->rows[1][1], "25");

@@ -272,6 +272,15 @@ static size_t match_rule(const struct presence_config *cfg, const struct presenc
         return SIZE_MAX;
 }
 
+static void log_rule(const struct presence_config *cfg, size_t rule)
+{
+        if (rule == SIZE_MAX)
+                log_info("presence: available (no show rule holds)");
+        else
+                log_info("presence: %s (rule %zu: %s)", presence_show_name(cfg->rules[rule].show),
+                         rule + 1, cfg->rules[rule].source);
+}
+
 int presence_monitor_step(struct presence_monitor *m, const struct presence_values *v, usec_t now)
 {
         struct i18n status;
@@ -284,11 +293,7 @@ int presence_monitor_step(struct presence_monitor *m, const struct presence_valu
         if (r < 0)
                 return r;
         if (rule != m->rule || !m->computed)
-                log_info("presence: %s%s%s",
-                         rule == SIZE_MAX ? "available"
-                                          : presence_show_name(m->cfg->rules[rule].show),
-                         rule == SIZE_MAX ? "" : ", as ",
-                         rule == SIZE_MAX ? "" : m->cfg->rules[rule].source);
+                log_rule(m->cfg, rule);
         i18n_done(&m->status);
         m->status = status;
         m->rule = rule;

@@ -49,7 +49,8 @@ size_t presence_name_span(const char *s) _pure_;
 /* A key a probe script may print: [A-Za-z_][A-Za-z0-9_]*, at most 64 bytes. */
 bool presence_script_key_is_valid(const char *s) _pure_;
 /* Position of byte off of s, the text of scalar node n: exact for one-line scalars (skipping
- * an opening quote), else the node's own position. Columns count characters as libyaml does. */
+ * an opening quote; escapes in double quotes shift it), else the node's own position. Columns
+ * count characters as libyaml does. */
 void presence_scalar_pos(const struct ynode *n, const char *s, size_t off, unsigned *ret_line,
                          unsigned *ret_col);
 

@@ -81,6 +81,14 @@ bad:
         return -EINVAL;
 }
 
+static void close_pipe(sd_event_source **src, int *fd)
+{
+        *src = sd_event_source_disable_unref(*src);
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
 struct presence_script *presence_script_free(struct presence_script *s)
 {
         if (!s)
@@ -90,14 +98,10 @@ struct presence_script *presence_script_free(struct presence_script *s)
         if (!s->exited && s->pid > 0)
                 (void)kill(-s->pid, SIGKILL);
         sd_event_source_disable_unref(s->child);
-        sd_event_source_disable_unref(s->out_io);
-        sd_event_source_disable_unref(s->err_io);
         sd_event_source_disable_unref(s->timer);
         sd_event_source_disable_unref(s->finish);
-        if (s->out_fd >= 0)
-                close(s->out_fd);
-        if (s->err_fd >= 0)
-                close(s->err_fd);
+        close_pipe(&s->out_io, &s->out_fd);
+        close_pipe(&s->err_io, &s->err_fd);
         sd_event_unref(s->event);
         free(s->out);
         free(s);
@@ -131,12 +135,10 @@ static int on_finish(sd_event_source *src, void *userdata)
         else if ((r = presence_script_parse_output(s->out, s->out_len, &v, &line)) == -EINVAL)
                 r = line ? asprintf(&error, "output line %u is not KEY=VALUE", line)
                          : asprintf(&error, "output holds a NUL byte");
-        if (r < 0 && !error)
-                error = strdup("out of memory");
-        if (error)
+        if (r < 0 || error)
                 presence_values_done(&v);
         /* May free s: nothing below touches it. */
-        s->done(s, &v, error, s->userdata);
+        s->done(s, &v, error ? error : r < 0 ? "out of memory" : NULL, s->userdata);
         presence_values_done(&v);
         return 0;
 }
@@ -165,7 +167,8 @@ static void read_some(struct presence_script *s, int fd, bool *ret_eof)
                 if (s->out_len + (size_t)k > OUT_MAX) {
                         /* Stop it now rather than buffer without end. */
                         s->overflow = true;
-                        (void)kill(-s->pid, SIGKILL);
+                        if (!s->exited)
+                                (void)kill(-s->pid, SIGKILL);
                         *ret_eof = true;
                         return;
                 }
@@ -176,8 +179,6 @@ static void read_some(struct presence_script *s, int fd, bool *ret_eof)
 
 static void drain(struct presence_script *s, int fd)
 {
-        sd_event_source **src = fd == s->out_fd ? &s->out_io : &s->err_io;
-        int *fdp = fd == s->out_fd ? &s->out_fd : &s->err_fd;
         bool eof;
 
         if (fd < 0)
@@ -185,9 +186,10 @@ static void drain(struct presence_script *s, int fd)
         read_some(s, fd, &eof);
         if (!eof)
                 return;
-        *src = sd_event_source_disable_unref(*src);
-        close(fd);
-        *fdp = -1;
+        if (fd == s->out_fd)
+                close_pipe(&s->out_io, &s->out_fd);
+        else
+                close_pipe(&s->err_io, &s->err_fd);
 }
 
 static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -201,7 +203,8 @@ static int on_timeout(sd_event_source *src, uint64_t usec, void *userdata)
         struct presence_script *s = userdata;
 
         s->timed_out = true;
-        (void)kill(-s->pid, SIGKILL);
+        if (!s->exited)
+                (void)kill(-s->pid, SIGKILL);
         return 0;
 }
 
@@ -216,6 +219,9 @@ static int on_child_exit(sd_event_source *src, const siginfo_t *si, void *userda
         drain(s, s->out_fd);
         drain(s, s->err_fd);
         (void)kill(-s->pid, SIGKILL);
+        /* What stragglers wrote after the script's end is not its output. */
+        close_pipe(&s->out_io, &s->out_fd);
+        close_pipe(&s->err_io, &s->err_fd);
         s->timer = sd_event_source_disable_unref(s->timer);
         /* Report once sd-event has reaped the child, from a fresh dispatch: the callback may
          * free everything. */
