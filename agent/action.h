@@ -3,6 +3,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "feature.h"
 #include "form.h"
 
 /*
@@ -83,6 +84,12 @@ struct action_ops {
          * keeps the form it sent and validates the answer against it, so only choices that were
          * offered are ever accepted. */
         int (*build_form)(const void *cfg, const struct action_call *call, struct form **ret);
+        /* Optional: the command is hidden (disco, execution) while this returns false, e.g. while
+         * the D-Bus service it calls is absent. */
+        bool (*available)(const void *cfg);
+        /* Optional: an expanding action. The command entry is not added itself; expand() adds
+         * the commands it stands for (base holds the entry's node, name and access). */
+        int (*expand)(const struct command *base, struct command_sink *sink);
         /* A live command: its form stage offers next (run, then show the refreshed form again)
          * and complete (run and close), like a remote control. */
         bool live;

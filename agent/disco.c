@@ -24,7 +24,7 @@ static const struct command *visible_command(struct agent *a, const char *from, 
         if (!bare || !node)
                 return NULL;
         c = policy_find_command(a->policy, node);
-        if (!c)
+        if (!c || !command_is_available(c))
                 return NULL;
         r = (struct requester){.bare = bare, .groups = agent_groups(a, bare)};
         return policy_allows(a->policy, c, &r) ? c : NULL;

@@ -8,6 +8,33 @@
 #include "ynode.h"
 
 struct access;
+struct action_ops;
+struct command;
+struct form;
+
+/*
+ * Generated commands. A feature (from its section) or an expanding action (dbus_expose, from
+ * one command entry) adds commands to the policy being loaded through a sink; the policy checks
+ * each node like a written one (syntax, uniqueness) and resolves the access rules.
+ */
+struct command_sink;
+
+struct command_spec {
+        const char *node;
+        const struct i18n *name;
+        /* Who may run it: an allow spec as written in YAML (an access-list name or a map), or an
+         * already resolved access (exactly one of the two; neither: nobody). */
+        const struct ynode *allow;
+        const struct access *allow_access;
+        const struct access *deny_access; /* may be NULL */
+        const struct action_ops *action;
+        void *action_cfg;         /* consumed, even on failure */
+        struct form *form;        /* consumed, even on failure; may be NULL */
+        const struct ynode *where; /* where errors are reported */
+};
+
+/* Adds a command; -EINVAL (with a diagnostic) for a bad or duplicate node or access. */
+int command_sink_add(struct command_sink *sink, struct command_spec *spec);
 
 /*
  * Built-in features configured by a top-level YAML key (presence, ...). A feature parses its
@@ -40,8 +67,10 @@ struct feature_ops {
         void (*stop)(void *state);
         /* The agent (re)connected: re-publish whatever the feature publishes. */
         void (*online)(void *state);
+        /* Optional: adds the commands the section declares, when the policy loads. */
+        int (*commands)(const void *cfg, const struct ynode *n, struct command_sink *sink);
 };
 
-/* The registry of built-in features, defined in plugins/plugins.c. */
+/* The registry of built-in features, defined in plugins/features.c. */
 const struct feature_ops *feature_ops_lookup(const char *key);
 extern const struct feature_ops *const builtin_features[];

@@ -179,3 +179,24 @@ int i18n_from_ynode(const struct ynode *n, struct i18n *ret, struct diags *d)
         t = (struct i18n){0};
         return 0;
 }
+
+int i18n_copy(const struct i18n *src, struct i18n *ret)
+{
+        struct i18n t = {0};
+
+        for (size_t i = 0; src && i < src->n; i++) {
+                struct i18n_entry *e = array_grow((void **)&t.v, &t.n, sizeof(*e));
+
+                if (!e)
+                        goto fail;
+                e->lang = strdup_or_null(src->v[i].lang);
+                e->text = strdup(src->v[i].text);
+                if (!e->text || (src->v[i].lang && !e->lang))
+                        goto fail;
+        }
+        *ret = t;
+        return 0;
+fail:
+        i18n_done(&t);
+        return -ENOMEM;
+}

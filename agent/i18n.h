@@ -23,6 +23,7 @@ const char *i18n_pick_lang(const struct i18n *t, const char *lang, const char **
 int i18n_from_ynode(const struct ynode *n, struct i18n *ret, struct diags *d);
 int i18n_set_plain(struct i18n *t, const char *text);
 void i18n_done(struct i18n *t);
+int i18n_copy(const struct i18n *src, struct i18n *ret);
 bool i18n_is_empty(const struct i18n *t);
 /* Language tag syntax check (RFC 5646 shape, letters/digits/hyphens, <= 35 chars). */
 bool lang_tag_is_valid(const char *tag) _pure_;

@@ -79,28 +79,35 @@ static const char *command_name(const struct command *c)
         return c->node ? c->node : "?";
 }
 
+/* Syntax and uniqueness of a node, reported at n. */
+static int check_node(struct policy_ctx *ctx, const char *node, const struct ynode *n)
+{
+        size_t first;
+
+        if (!command_node_is_valid(node))
+                return ynode_error(n, ctx->d,
+                                   "invalid command node '%s' (1-200 letters, digits, '/', '_', "
+                                   "'.', '-', not starting with '/')",
+                                   node);
+        if (name_index_get(&ctx->command_by_node, node, &first)) {
+                _cleanup_free_ char *at = policy_where(ctx->command_where[first]);
+                if (!at)
+                        return -ENOMEM;
+                return ynode_error(n, ctx->d, "duplicate node '%s' (first defined at %s)", node,
+                                   at);
+        }
+        return 0;
+}
+
 static int parse_node(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
 {
         const struct ynode *n = ynode_get(cmd, "node");
-        size_t first;
 
         if (!n)
                 return ynode_error(cmd, ctx->d, "command needs a 'node'");
         if (ynode_string(n, &c->node, ctx->d) < 0)
                 return -EINVAL;
-        if (!command_node_is_valid(c->node))
-                return ynode_error(n, ctx->d,
-                                   "invalid command node '%s' (1-200 letters, digits, '/', '_', "
-                                   "'.', '-', not starting with '/')",
-                                   c->node);
-        if (name_index_get(&ctx->command_by_node, c->node, &first)) {
-                _cleanup_free_ char *at = policy_where(ctx->command_where[first]);
-                if (!at)
-                        return -ENOMEM;
-                return ynode_error(n, ctx->d, "duplicate node '%s' (first defined at %s)", c->node,
-                                   at);
-        }
-        return 0;
+        return check_node(ctx, c->node, n);
 }
 
 static int parse_name(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
@@ -192,7 +199,8 @@ static int parse_form_and_action(struct policy_ctx *ctx, const struct ynode *cmd
         return policy_merge_error(r, parse_action(ctx, cmd, c));
 }
 
-static int add_command(struct policy_ctx *ctx, const struct ynode *cmd, struct command *c)
+/* Moves c into the policy; where is the node's position for later messages. */
+static int add_command(struct policy_ctx *ctx, const struct ynode *where_node, struct command *c)
 {
         struct policy *p = ctx->p;
         const struct ynode **where;
@@ -205,11 +213,11 @@ static int add_command(struct policy_ctx *ctx, const struct ynode *cmd, struct c
         slot = array_grow((void **)&p->commands, &p->n_commands, sizeof(*slot));
         if (!slot)
                 return -ENOMEM;
-        c->line = cmd->line;
-        c->col = cmd->col;
+        c->line = where_node->line;
+        c->col = where_node->col;
         *slot = *c;
         *c = (struct command){0};
-        where[p->n_commands - 1] = ynode_get(cmd, "node");
+        where[p->n_commands - 1] = where_node;
         return name_index_put(&ctx->command_by_node, slot->node, p->n_commands - 1);
 }
 
@@ -225,10 +233,66 @@ static int parse_command(struct policy_ctx *ctx, const struct ynode *cmd, const 
         r = policy_merge_error(r, parse_name(ctx, cmd, &c));
         r = policy_merge_error(r, parse_access_rules(ctx, cmd, &c));
         r = policy_merge_error(r, parse_form_and_action(ctx, cmd, &c));
-        if (r >= 0)
-                r = add_command(ctx, cmd, &c);
+        if (r >= 0 && c.action->expand) {
+                /* An expanding action stands for the commands it generates, not for itself. */
+                struct command_sink sink = {.ctx = ctx, .where = cmd};
+                r = c.action->expand(&c, &sink);
+        } else if (r >= 0) {
+                r = add_command(ctx, ynode_get(cmd, "node"), &c);
+        }
         command_done(&c);
         return r;
+}
+
+static int access_copy(const struct access *src, struct access *ret)
+{
+        ret->groups = strv_copy(src->groups);
+        ret->jids = strv_copy(src->jids);
+        if ((src->groups && !ret->groups) || (src->jids && !ret->jids)) {
+                access_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int command_sink_add(struct command_sink *sink, struct command_spec *spec)
+{
+        struct policy_ctx *ctx = sink->ctx;
+        const struct ynode *where = spec->where ? spec->where : sink->where;
+        struct command c = {
+                .action = spec->action,
+                .action_cfg = TAKE_PTR(spec->action_cfg),
+                .form = TAKE_PTR(spec->form),
+        };
+        int r;
+
+        c.node = strdup(spec->node);
+        r = c.node ? check_node(ctx, c.node, where) : -ENOMEM;
+        if (r >= 0)
+                r = i18n_copy(spec->name, &c.name);
+        if (r >= 0 && spec->allow) {
+                r = policy_parse_allow(ctx, spec->allow, &c.allow);
+                c.has_allow = r >= 0;
+        } else if (r >= 0 && spec->allow_access) {
+                r = access_copy(spec->allow_access, &c.allow);
+                c.has_allow = r >= 0;
+        }
+        if (r >= 0 && spec->deny_access)
+                r = access_copy(spec->deny_access, &c.deny);
+        if (r >= 0)
+                r = add_command(ctx, where, &c);
+        command_done(&c);
+        return r;
+}
+
+int policy_add_feature_commands(struct policy_ctx *ctx, const struct feature_config *fc,
+                                const struct ynode *n)
+{
+        struct command_sink sink = {.ctx = ctx, .where = n};
+
+        if (!fc->ops->commands)
+                return 0;
+        return fc->ops->commands(fc->cfg, n, &sink);
 }
 
 int policy_parse_commands(struct policy_ctx *ctx, const struct ynode *n)

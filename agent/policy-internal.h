@@ -54,5 +54,11 @@ bool policy_domain_is_served(const struct policy *p, const char *jid);
 void access_done(struct access *a);
 
 /* policy-command.c */
+struct command_sink {
+        struct policy_ctx *ctx;
+        const struct ynode *where; /* default position for messages */
+};
+int policy_add_feature_commands(struct policy_ctx *ctx, const struct feature_config *fc,
+                                const struct ynode *n);
 int policy_parse_commands(struct policy_ctx *ctx, const struct ynode *n);
 void command_done(struct command *c);

@@ -420,6 +420,13 @@ static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, s
         for (size_t i = 0; i < n_docs; i++)
                 if ((n = ynode_get(docs[i], "commands")))
                         r = policy_merge_error(r, policy_parse_commands(ctx, n));
+        /* Features' commands last: they may use any access list, and written nodes come first
+         * in duplicate messages. */
+        for (size_t i = 0; i < ctx->p->n_features; i++) {
+                const struct feature_config *fc = &ctx->p->features[i];
+                r = policy_merge_error(r, policy_add_feature_commands(
+                                                  ctx, fc, ynode_get(docs[0], fc->ops->key)));
+        }
         return r;
 }
 

@@ -90,6 +90,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
 const struct command *policy_find_command(const struct policy *p, const char *node);
 bool command_node_is_valid(const char *node) _pure_;
+/* False while the command's backend says it cannot run (e.g. its D-Bus service is absent). */
+static inline bool command_is_available(const struct command *c)
+{
+        return !c->action->available || c->action->available(c->action_cfg);
+}
 
 /* Who asks: a bare JID and its groups in the agent's roster. */
 struct requester {
