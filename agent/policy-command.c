@@ -213,8 +213,10 @@ static int add_command(struct policy_ctx *ctx, const struct ynode *where_node, s
         slot = array_grow((void **)&p->commands, &p->n_commands, sizeof(*slot));
         if (!slot)
                 return -ENOMEM;
-        c->line = where_node->line;
-        c->col = where_node->col;
+        if (c->line == 0) {
+                c->line = where_node->line;
+                c->col = where_node->col;
+        }
         *slot = *c;
         *c = (struct command){0};
         where[p->n_commands - 1] = where_node;
@@ -238,6 +240,8 @@ static int parse_command(struct policy_ctx *ctx, const struct ynode *cmd, const 
                 struct command_sink sink = {.ctx = ctx, .where = cmd};
                 r = c.action->expand(&c, &sink);
         } else if (r >= 0) {
+                c.line = cmd->line;
+                c.col = cmd->col;
                 r = add_command(ctx, ynode_get(cmd, "node"), &c);
         }
         command_done(&c);
