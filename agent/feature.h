@@ -35,6 +35,9 @@ struct command_spec {
 
 /* Adds a command; -EINVAL (with a diagnostic) for a bad or duplicate node or access. */
 int command_sink_add(struct command_sink *sink, struct command_spec *spec);
+/* Resolves an allow-style spec (an access-list name or {groups, jids, access: [names]}). */
+int command_sink_resolve_access(struct command_sink *sink, const struct ynode *n,
+                                struct access *ret);
 
 /*
  * Built-in features configured by a top-level YAML key (presence, ...). A feature parses its
@@ -67,8 +70,10 @@ struct feature_ops {
         void (*stop)(void *state);
         /* The agent (re)connected: re-publish whatever the feature publishes. */
         void (*online)(void *state);
-        /* Optional: adds the commands the section declares, when the policy loads. */
-        int (*commands)(const void *cfg, const struct ynode *n, struct command_sink *sink);
+        /* Optional, when the policy loads, after parse() and after every access list is known:
+         * resolves references to the rest of the policy (command_sink_resolve_access) and adds
+         * the commands the section declares (command_sink_add). n is the section. */
+        int (*link)(void *cfg, const struct ynode *n, struct command_sink *sink);
 };
 
 /* The registry of built-in features, defined in plugins/features.c. */

@@ -289,14 +289,20 @@ int command_sink_add(struct command_sink *sink, struct command_spec *spec)
         return r;
 }
 
+int command_sink_resolve_access(struct command_sink *sink, const struct ynode *n,
+                                struct access *ret)
+{
+        return policy_parse_allow(sink->ctx, n, ret);
+}
+
 int policy_add_feature_commands(struct policy_ctx *ctx, const struct feature_config *fc,
                                 const struct ynode *n)
 {
         struct command_sink sink = {.ctx = ctx, .where = n};
 
-        if (!fc->ops->commands)
+        if (!fc->ops->link)
                 return 0;
-        return fc->ops->commands(fc->cfg, n, &sink);
+        return fc->ops->link(fc->cfg, n, &sink);
 }
 
 int policy_parse_commands(struct policy_ctx *ctx, const struct ynode *n)
