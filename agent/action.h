@@ -36,7 +36,7 @@ struct action_result *action_result_new(void);
 struct action_result *action_result_free(struct action_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct action_result *, action_result_free)
 int action_result_add_note(struct action_result *r, enum note_type type, const char *fmt, ...)
-        _printf_(3, 4);
+    _printf_(3, 4);
 /* True when the result carries an error note or an error code. */
 bool action_result_failed(const struct action_result *r) _pure_;
 
@@ -47,11 +47,11 @@ struct action_call {
         /* Set by the engine; valid until completion or cancel. */
         sd_event *event;
         const char *node;
-        const char *requester;      /* full JID */
+        const char *requester; /* full JID */
         const char *requester_bare;
-        const char *lang;           /* the session's language, may be NULL */
+        const char *lang; /* the session's language, may be NULL */
         const struct form_values *values;
-        const void *cfg;            /* the backend's parsed configuration */
+        const void *cfg; /* the backend's parsed configuration */
 
         /* Sends a chat message from the agent (e.g. the outcome of a detached job). Valid for
          * the agent's lifetime, not only the call's. */

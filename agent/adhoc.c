@@ -17,8 +17,8 @@
 int adhoc_action_from_string(const char *s)
 {
         static const char *const names[] = {
-                [ADHOC_EXECUTE] = "execute", [ADHOC_NEXT] = "next",     [ADHOC_PREV] = "prev",
-                [ADHOC_COMPLETE] = "complete", [ADHOC_CANCEL] = "cancel",
+            [ADHOC_EXECUTE] = "execute",   [ADHOC_NEXT] = "next",     [ADHOC_PREV] = "prev",
+            [ADHOC_COMPLETE] = "complete", [ADHOC_CANCEL] = "cancel",
         };
 
         if (!s)
@@ -40,16 +40,15 @@ struct ctx {
         usec_t start;
 };
 
-static void audit(const struct ctx *c, const char *stage, const char *outcome,
-                  const char *detail)
+static void audit(const struct ctx *c, const char *stage, const char *outcome, const char *detail)
 {
         audit_log(&(struct audit_event){
-                .requester = c->origin.from,
-                .node = c->node,
-                .stage = stage,
-                .outcome = outcome,
-                .duration = now_usec(CLOCK_MONOTONIC) - c->start,
-                .detail = detail,
+            .requester = c->origin.from,
+            .node = c->node,
+            .stage = stage,
+            .outcome = outcome,
+            .duration = now_usec(CLOCK_MONOTONIC) - c->start,
+            .detail = detail,
         });
 }
 
@@ -91,9 +90,9 @@ static int command_add_actions(xmpp_stanza_t *cmd, unsigned offered, unsigned ex
                 unsigned bit;
                 const char *name;
         } order[] = {
-                {SESSION_ACTION_PREV, "prev"},
-                {SESSION_ACTION_NEXT, "next"},
-                {SESSION_ACTION_COMPLETE, "complete"},
+            {SESSION_ACTION_PREV, "prev"},
+            {SESSION_ACTION_NEXT, "next"},
+            {SESSION_ACTION_COMPLETE, "complete"},
         };
         xmpp_stanza_t *acts = stanza_add_child(cmd, "actions", NULL);
 
@@ -147,11 +146,11 @@ static int confirm_form(const struct ctx *c, const struct session *s, struct for
         _cleanup_(form_freep) struct form *f = NULL;
         _cleanup_free_ char *text = NULL;
         const struct template_vars vars = {
-                .values = &s->values,
-                .from = s->owner,
-                .from_bare = s->owner_bare,
-                .node = s->node,
-                .lang = s->lang,
+            .values = &s->values,
+            .from = s->owner,
+            .from_bare = s->owner_bare,
+            .node = s->node,
+            .lang = s->lang,
         };
         int r;
 
@@ -226,15 +225,15 @@ static struct action_call call_for(struct agent *a, const struct command *cmd,
                                    const struct session *s)
 {
         return (struct action_call){
-                .event = a->event,
-                .node = s->node,
-                .requester = s->owner,
-                .requester_bare = s->owner_bare,
-                .lang = s->lang,
-                .values = &s->values,
-                .cfg = cmd->action_cfg,
-                .send_message = agent_send_message,
-                .agent = a,
+            .event = a->event,
+            .node = s->node,
+            .requester = s->owner,
+            .requester_bare = s->owner_bare,
+            .lang = s->lang,
+            .values = &s->values,
+            .cfg = cmd->action_cfg,
+            .send_message = agent_send_message,
+            .agent = a,
         };
 }
 
@@ -351,13 +350,13 @@ static void send_result(const struct ctx *c, const char *sid, const struct actio
 static struct ctx request_ctx(struct adhoc_request *req)
 {
         return (struct ctx){
-                .a = req->agent,
-                .x = xconn_ctx(req->agent->xc),
-                .origin = req->origin,
-                .node = req->session->node,
-                .bare = req->session->owner_bare,
-                .cmd = req->command,
-                .start = req->started,
+            .a = req->agent,
+            .x = xconn_ctx(req->agent->xc),
+            .origin = req->origin,
+            .node = req->session->node,
+            .bare = req->session->owner_bare,
+            .cmd = req->command,
+            .start = req->started,
         };
 }
 
@@ -564,15 +563,16 @@ static void start_session(struct ctx *c, int action, const char *lang)
                 reply_error(c, XERR_BAD_ACTION, "A new session starts with execute");
                 return;
         }
-        r = session_new(c->a->sessions, c->origin.from, c->node, lang,
-                        now_usec(CLOCK_MONOTONIC), &s);
+        r = session_new(c->a->sessions, c->origin.from, c->node, lang, now_usec(CLOCK_MONOTONIC),
+                        &s);
         if (r < 0) {
-                audit(c, "execute", "refused", r == -EUSERS  ? "too many sessions of requester"
-                                               : r == -EBUSY ? "too many sessions"
-                                                             : strerror(-r));
-                reply_error(c, r == -EUSERS || r == -EBUSY ? XERR_RESOURCE_CONSTRAINT : XERR_INTERNAL,
-                            r == -EUSERS ? "You have too many open sessions; finish or cancel one"
-                                         : NULL);
+                audit(c, "execute", "refused",
+                      r == -EUSERS  ? "too many sessions of requester"
+                      : r == -EBUSY ? "too many sessions"
+                                    : strerror(-r));
+                reply_error(
+                    c, r == -EUSERS || r == -EBUSY ? XERR_RESOURCE_CONSTRAINT : XERR_INTERNAL,
+                    r == -EUSERS ? "You have too many open sessions; finish or cancel one" : NULL);
                 return;
         }
         agent_schedule_expiry(c->a);
@@ -664,10 +664,10 @@ void adhoc_handle(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
         _cleanup_free_ char *bare = NULL;
         struct session *s = NULL;
         struct ctx c = {
-                .a = a,
-                .x = xconn_ctx(a->xc),
-                .node = xmpp_stanza_get_attribute(command, "node"),
-                .start = now_usec(CLOCK_MONOTONIC),
+            .a = a,
+            .x = xconn_ctx(a->xc),
+            .node = xmpp_stanza_get_attribute(command, "node"),
+            .start = now_usec(CLOCK_MONOTONIC),
         };
         struct requester req;
         int action;

@@ -117,8 +117,7 @@ void agent_schedule_expiry(struct agent *a)
         (void)sd_event_source_set_enabled(a->expire_timer, SD_EVENT_ONESHOT);
 }
 
-static void send_reply(struct agent *a, xmpp_stanza_t *iq, enum xerr fallback,
-                       xmpp_stanza_t *reply)
+static void send_reply(struct agent *a, xmpp_stanza_t *iq, enum xerr fallback, xmpp_stanza_t *reply)
 {
         struct iq_origin o;
 
@@ -153,8 +152,7 @@ static void handle_roster_push(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t
         iq_origin_done(&o);
 }
 
-typedef xmpp_stanza_t *(*query_handler_t)(struct agent *a, xmpp_stanza_t *iq,
-                                          xmpp_stanza_t *query);
+typedef xmpp_stanza_t *(*query_handler_t)(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query);
 
 /* The iq table: every get/set that is not listed here is answered service-unavailable. */
 #define NS_LAST "jabber:iq:last"
@@ -186,11 +184,11 @@ static const struct {
         const char *ns;
         query_handler_t fn;
 } iq_handlers[] = {
-        {"get", "query", NS_LAST, last_activity_reply},
-        {"get", "query", NS_DISCO_INFO, disco_info_reply},
-        {"get", "query", NS_DISCO_ITEMS, disco_items_reply},
-        {"get", "query", NS_VERSION, version_reply},
-        {"get", "ping", NS_PING, ping_reply},
+    {"get", "query", NS_LAST, last_activity_reply},
+    {"get", "query", NS_DISCO_INFO, disco_info_reply},
+    {"get", "query", NS_DISCO_ITEMS, disco_items_reply},
+    {"get", "query", NS_VERSION, version_reply},
+    {"get", "ping", NS_PING, ping_reply},
 };
 
 static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *userdata)
@@ -233,6 +231,11 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *userdata)
         return 1;
 }
 
+void agent_dispatch_iq(struct agent *a, xmpp_stanza_t *iq)
+{
+        (void)on_iq(xconn_conn(a->xc), iq, a);
+}
+
 static void send_presence(struct agent *a, const char *type, const char *to)
 {
         xmpp_stanza_t *p = xmpp_presence_new(xconn_ctx(a->xc));
@@ -269,8 +272,7 @@ static void host_publish_presence(void *agent, const char *show, const struct i1
         a->show = s;
         i18n_done(&a->status);
         for (size_t i = 0; status && i < status->n; i++) {
-                struct i18n_entry *e = array_grow((void **)&a->status.v, &a->status.n,
-                                                  sizeof(*e));
+                struct i18n_entry *e = array_grow((void **)&a->status.v, &a->status.n, sizeof(*e));
                 if (!e)
                         break;
                 e->lang = strdup_or_null(status->v[i].lang);
@@ -453,8 +455,8 @@ static void on_offline(struct xconn *xc, void *userdata)
 }
 
 static const struct xconn_callbacks xconn_cb = {
-        .online = on_online,
-        .offline = on_offline,
+    .online = on_online,
+    .offline = on_offline,
 };
 
 static void abort_all(struct agent *a, const char *why)
@@ -502,8 +504,7 @@ int agent_reload(struct agent *a)
         r = policy_load(a->config_path, &p, &d);
         if (r < 0) {
                 for (size_t i = 0; i < d.n; i++)
-                        log_error("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col,
-                                  d.v[i].msg);
+                        log_error("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col, d.v[i].msg);
                 log_error("Reload of %s failed; the previous configuration stays in force",
                           a->config_path);
                 policy_free(p);
@@ -519,15 +520,14 @@ int agent_reload(struct agent *a)
         agent_policy_unref(a->policy);
         a->policy = p;
         features_start(a);
-        session_table_set_limits(a->sessions, &(struct session_limits){
-                                                      .idle_timeout = p->sessions.idle_timeout,
-                                                      .max_per_requester =
-                                                              p->sessions.max_per_requester,
-                                                      .max_total = p->sessions.max_total,
-                                              });
+        session_table_set_limits(a->sessions,
+                                 &(struct session_limits){
+                                     .idle_timeout = p->sessions.idle_timeout,
+                                     .max_per_requester = p->sessions.max_per_requester,
+                                     .max_total = p->sessions.max_total,
+                                 });
         agent_schedule_expiry(a);
-        log_info("Configuration reloaded from %s (%zu command(s))", a->config_path,
-                 p->n_commands);
+        log_info("Configuration reloaded from %s (%zu command(s))", a->config_path, p->n_commands);
         (void)sd_notify(false, "READY=1");
         return 0;
 }
@@ -552,12 +552,12 @@ int agent_new(sd_event *event, const char *config_path, struct policy *policy, b
                 return -ENOMEM;
         a->policy = policy; /* takes the caller's reference */
         policy->n_ref = 1;
-        session_table_set_limits(a->sessions, &(struct session_limits){
-                                                      .idle_timeout = policy->sessions.idle_timeout,
-                                                      .max_per_requester =
-                                                              policy->sessions.max_per_requester,
-                                                      .max_total = policy->sessions.max_total,
-                                              });
+        session_table_set_limits(a->sessions,
+                                 &(struct session_limits){
+                                     .idle_timeout = policy->sessions.idle_timeout,
+                                     .max_per_requester = policy->sessions.max_per_requester,
+                                     .max_total = policy->sessions.max_total,
+                                 });
         for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
                 r = sd_event_add_signal(event, &a->signals[i], sigs[i],
                                         sigs[i] == SIGHUP ? on_hup : on_term, a);
@@ -569,12 +569,12 @@ int agent_new(sd_event *event, const char *config_path, struct policy *policy, b
                 return r;
         a->started = now_usec(CLOCK_MONOTONIC);
         a->host = (struct feature_host){
-                .event = event,
-                .agent = a,
-                .publish_presence = host_publish_presence,
-                .send_message = host_send_message,
-                .resolve_access = host_resolve_access,
-                .is_online = host_is_online,
+            .event = event,
+            .agent = a,
+            .publish_presence = host_publish_presence,
+            .send_message = host_send_message,
+            .resolve_access = host_resolve_access,
+            .is_online = host_is_online,
         };
         features_start(a);
         *ret = TAKE_PTR(a);

@@ -40,9 +40,9 @@ struct agent {
         struct feature_instance *features;
         size_t n_features;
         struct feature_host host;
-        char *show;          /* the published presence: show (NULL: available) */
-        struct i18n status;  /* and status texts */
-        usec_t started;      /* CLOCK_MONOTONIC, for XEP-0012 */
+        char *show;         /* the published presence: show (NULL: available) */
+        struct i18n status; /* and status texts */
+        usec_t started;     /* CLOCK_MONOTONIC, for XEP-0012 */
         bool stopping;
         bool notified_ready;
         int exit_code;
@@ -64,6 +64,9 @@ struct policy *agent_policy_unref(struct policy *p);
 char *const *agent_groups(struct agent *a, const char *bare);
 /* Token bucket per bare JID; false when the requester is over rate_per_minute. */
 bool agent_rate_allow(struct agent *a, const char *bare, usec_t now);
+/* Handles one received <iq/> as if it came from the server (the iq handler; tests use it with
+ * xconn_set_loopback()). */
+void agent_dispatch_iq(struct agent *a, xmpp_stanza_t *iq);
 /* Sends a chat message from the agent (the action_call.send_message hook). */
 void agent_send_message(void *agent, const char *to, const char *lang, const char *body);
 /* Arms the session expiry timer for the earliest expiry. */

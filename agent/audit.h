@@ -11,7 +11,7 @@ struct audit_event {
         const char *stage;   /* e.g. "execute", "form", "confirm", "action", "disco" */
         const char *outcome; /* e.g. "completed", "failed", "denied", "rejected", "canceled" */
         usec_t duration;
-        const char *detail;  /* optional; a field name or an error, never a value */
+        const char *detail; /* optional; a field name or an error, never a value */
 };
 
 /* Formats the event as key=value pairs; values are quoted and escaped when needed. */

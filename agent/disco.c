@@ -8,8 +8,8 @@
 #include "stanza.h"
 
 static const char *const agent_features[] = {
-        NS_COMMANDS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_XDATA, NS_XDATA_VALIDATE,
-        NS_PING,     NS_VERSION,    "jabber:iq:last", NULL,
+    NS_COMMANDS, NS_DISCO_INFO, NS_DISCO_ITEMS,   NS_XDATA, NS_XDATA_VALIDATE,
+    NS_PING,     NS_VERSION,    "jabber:iq:last", NULL,
 };
 
 static const char *const command_features[] = {NS_COMMANDS, NS_XDATA, NULL};
@@ -65,8 +65,7 @@ static xmpp_stanza_t *error_reply(xmpp_stanza_t *iq, enum xerr e)
         return reply;
 }
 
-static int add_identity(xmpp_stanza_t *q, const char *category, const char *type,
-                        const char *name)
+static int add_identity(xmpp_stanza_t *q, const char *category, const char *type, const char *name)
 {
         xmpp_stanza_t *id = stanza_add_child(q, "identity", NULL);
 

@@ -28,8 +28,8 @@ struct command_spec {
         const struct access *allow_access;
         const struct access *deny_access; /* may be NULL */
         const struct action_ops *action;
-        void *action_cfg;         /* consumed, even on failure */
-        struct form *form;        /* consumed, even on failure; may be NULL */
+        void *action_cfg;          /* consumed, even on failure */
+        struct form *form;         /* consumed, even on failure; may be NULL */
         const struct ynode *where; /* where errors are reported */
 };
 

@@ -21,7 +21,7 @@ int log_get_max_level(void)
 
 int log_internal(int level, int error, const char *fmt, ...)
 {
-        static const char *const names[] = {"emerg", "alert", "crit", "error",
+        static const char *const names[] = {"emerg",   "alert",  "crit", "error",
                                             "warning", "notice", "info", "debug"};
         int saved = errno;
         va_list ap;

@@ -94,12 +94,12 @@ int main(int argc, char **argv)
 {
         enum { OPT_CHECK = 0x100, OPT_VERSION };
         static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"check-config", no_argument, NULL, OPT_CHECK},
-                {"verbose", no_argument, NULL, 'v'},
-                {"version", no_argument, NULL, OPT_VERSION},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"config", required_argument, NULL, 'c'},
+            {"check-config", no_argument, NULL, OPT_CHECK},
+            {"verbose", no_argument, NULL, 'v'},
+            {"version", no_argument, NULL, OPT_VERSION},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         const char *config = DEFAULT_CONFIG;
         bool check = false, verbose = false;

@@ -264,9 +264,9 @@ int command_sink_add(struct command_sink *sink, struct command_spec *spec)
         struct policy_ctx *ctx = sink->ctx;
         const struct ynode *where = spec->where ? spec->where : sink->where;
         struct command c = {
-                .action = spec->action,
-                .action_cfg = TAKE_PTR(spec->action_cfg),
-                .form = TAKE_PTR(spec->form),
+            .action = spec->action,
+            .action_cfg = TAKE_PTR(spec->action_cfg),
+            .form = TAKE_PTR(spec->form),
         };
         int r;
 

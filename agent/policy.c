@@ -7,9 +7,15 @@
 #include "jid.h"
 #include "policy-internal.h"
 
-static const char *const main_keys[] = {"account",  "include",       "access",
-                                        "sessions", "subscriptions", "commands",
-                                        "plugins",  "exec_max_concurrent", NULL};
+static const char *const main_keys[] = {"account",
+                                        "include",
+                                        "access",
+                                        "sessions",
+                                        "subscriptions",
+                                        "commands",
+                                        "plugins",
+                                        "exec_max_concurrent",
+                                        NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
 static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
                                            "tls", "ca_file",  "priority",      NULL};
@@ -424,8 +430,8 @@ static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, s
          * in duplicate messages. */
         for (size_t i = 0; i < ctx->p->n_features; i++) {
                 const struct feature_config *fc = &ctx->p->features[i];
-                r = policy_merge_error(r, policy_add_feature_commands(
-                                                  ctx, fc, ynode_get(docs[0], fc->ops->key)));
+                r = policy_merge_error(
+                    r, policy_add_feature_commands(ctx, fc, ynode_get(docs[0], fc->ops->key)));
         }
         return r;
 }

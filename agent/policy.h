@@ -45,8 +45,8 @@ struct command {
         struct access allow;
         struct access deny;
         bool has_allow;
-        struct form *form;     /* NULL: no input stage */
-        struct i18n confirm;   /* empty: no confirmation stage; a template */
+        struct form *form;   /* NULL: no input stage */
+        struct i18n confirm; /* empty: no confirmation stage; a template */
         const struct action_ops *action;
         void *action_cfg;
         unsigned line, col;
@@ -69,7 +69,7 @@ struct policy {
         struct sessions_config sessions;
         char **remote_domains;       /* domains other than the account's that may be granted */
         char **subscriptions_accept; /* bare JIDs, *@domain or domain */
-        unsigned n_ref; /* managed by the agent (agent_policy_ref) */
+        unsigned n_ref;              /* managed by the agent (agent_policy_ref) */
         struct named_access *access_lists;
         size_t n_access_lists;
         struct command *commands;

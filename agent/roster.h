@@ -7,7 +7,7 @@
 
 #define NS_ROSTER "jabber:iq:roster"
 /* A roster bigger than this is truncated (and logged by the caller). */
-#define ROSTER_MAX_ITEMS 10000
+#define ROSTER_MAX_ITEMS  10000
 #define ROSTER_MAX_GROUPS 64
 
 /* The agent's own roster: bare JID -> groups. The only source of group membership. */

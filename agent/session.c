@@ -18,9 +18,9 @@ struct session_table *session_table_new(void)
         if (!t)
                 return NULL;
         t->limits = (struct session_limits){
-                .idle_timeout = 600 * USEC_PER_SEC,
-                .max_per_requester = 5,
-                .max_total = 200,
+            .idle_timeout = 600 * USEC_PER_SEC,
+            .max_per_requester = 5,
+            .max_total = 200,
         };
         return t;
 }

@@ -26,13 +26,13 @@ struct session_table;
 struct session {
         struct session_table *table;
         char id[SESSION_ID_BYTES * 2 + 1];
-        char *owner;      /* the full JID the session is bound to */
+        char *owner; /* the full JID the session is bound to */
         char *owner_bare;
         char *node;
-        char *lang;       /* kept for the whole session; may be NULL */
+        char *lang; /* kept for the whole session; may be NULL */
         enum session_stage stage;
-        unsigned offered; /* SESSION_ACTION_* */
-        unsigned execute; /* the default action (one SESSION_ACTION_* bit) */
+        unsigned offered;          /* SESSION_ACTION_* */
+        unsigned execute;          /* the default action (one SESSION_ACTION_* bit) */
         struct form_values values; /* validated values of the form stage */
         struct form *form;         /* a form built for this session (build_form), or NULL */
         usec_t created, last_used;

@@ -6,27 +6,26 @@
 static const struct {
         const char *type;
         const char *condition;
-        const char *app; /* child in NS_COMMANDS, or NULL */
+        const char *app;  /* child in NS_COMMANDS, or NULL */
         const char *text; /* default English text */
 } xerr_table[_XERR_MAX] = {
-        [XERR_BAD_REQUEST] = {"modify", "bad-request", NULL, "Malformed request"},
-        [XERR_ITEM_NOT_FOUND] = {"cancel", "item-not-found", NULL, "No such command"},
-        [XERR_FORBIDDEN] = {"auth", "forbidden", NULL, "Not allowed"},
-        [XERR_MALFORMED_ACTION] = {"modify", "bad-request", "malformed-action", "Unknown action"},
-        [XERR_BAD_ACTION] = {"modify", "bad-request", "bad-action",
-                             "This action is not available at this stage"},
-        [XERR_BAD_LOCALE] = {"modify", "bad-request", "bad-locale", "Unsupported language"},
-        [XERR_BAD_PAYLOAD] = {"modify", "bad-request", "bad-payload", "Invalid form data"},
-        [XERR_BAD_SESSIONID] = {"modify", "bad-request", "bad-sessionid",
-                                "This session belongs to someone else"},
-        [XERR_SESSION_EXPIRED] = {"cancel", "not-allowed", "session-expired",
-                                  "The session has expired or does not exist"},
-        [XERR_RESOURCE_CONSTRAINT] = {"wait", "resource-constraint", NULL,
-                                      "Too busy; try again later"},
-        [XERR_SERVICE_UNAVAILABLE] = {"cancel", "service-unavailable", NULL, NULL},
-        [XERR_FEATURE_NOT_IMPLEMENTED] = {"cancel", "feature-not-implemented", NULL, NULL},
-        [XERR_NOT_ALLOWED] = {"cancel", "not-allowed", NULL, "Not allowed"},
-        [XERR_INTERNAL] = {"cancel", "internal-server-error", NULL, "Internal error"},
+    [XERR_BAD_REQUEST] = {"modify", "bad-request", NULL, "Malformed request"},
+    [XERR_ITEM_NOT_FOUND] = {"cancel", "item-not-found", NULL, "No such command"},
+    [XERR_FORBIDDEN] = {"auth", "forbidden", NULL, "Not allowed"},
+    [XERR_MALFORMED_ACTION] = {"modify", "bad-request", "malformed-action", "Unknown action"},
+    [XERR_BAD_ACTION] = {"modify", "bad-request", "bad-action",
+                         "This action is not available at this stage"},
+    [XERR_BAD_LOCALE] = {"modify", "bad-request", "bad-locale", "Unsupported language"},
+    [XERR_BAD_PAYLOAD] = {"modify", "bad-request", "bad-payload", "Invalid form data"},
+    [XERR_BAD_SESSIONID] = {"modify", "bad-request", "bad-sessionid",
+                            "This session belongs to someone else"},
+    [XERR_SESSION_EXPIRED] = {"cancel", "not-allowed", "session-expired",
+                              "The session has expired or does not exist"},
+    [XERR_RESOURCE_CONSTRAINT] = {"wait", "resource-constraint", NULL, "Too busy; try again later"},
+    [XERR_SERVICE_UNAVAILABLE] = {"cancel", "service-unavailable", NULL, NULL},
+    [XERR_FEATURE_NOT_IMPLEMENTED] = {"cancel", "feature-not-implemented", NULL, NULL},
+    [XERR_NOT_ALLOWED] = {"cancel", "not-allowed", NULL, "Not allowed"},
+    [XERR_INTERNAL] = {"cancel", "internal-server-error", NULL, "Internal error"},
 };
 
 enum xerr xerr_from_errno(int r)

@@ -142,8 +142,8 @@ static int parse_with_units(const char *s, const char *const *units, const uint6
 int parse_duration(const char *s, usec_t *ret)
 {
         static const char *const units[] = {"", "s", "ms", "m", "min", "h", "d"};
-        static const uint64_t mult[] = {USEC_PER_SEC,      USEC_PER_SEC,      USEC_PER_MSEC,
-                                        60 * USEC_PER_SEC, 60 * USEC_PER_SEC, 3600 * USEC_PER_SEC,
+        static const uint64_t mult[] = {USEC_PER_SEC,        USEC_PER_SEC,      USEC_PER_MSEC,
+                                        60 * USEC_PER_SEC,   60 * USEC_PER_SEC, 3600 * USEC_PER_SEC,
                                         86400 * USEC_PER_SEC};
         return parse_with_units(s, units, mult, ELEMENTSOF(units), ret);
 }
@@ -151,7 +151,7 @@ int parse_duration(const char *s, usec_t *ret)
 int parse_size(const char *s, uint64_t *ret)
 {
         static const char *const units[] = {"", "B", "K", "KiB", "M", "MiB", "G", "GiB"};
-        static const uint64_t mult[] = {1,           1,           1024,        1024,
+        static const uint64_t mult[] = {1,           1,           1024,       1024,
                                         1024 * 1024, 1024 * 1024, 1024 << 20, 1024 << 20};
         return parse_with_units(s, units, mult, ELEMENTSOF(units), ret);
 }
@@ -163,7 +163,9 @@ bool utf8_is_clean(const char *s, bool allow_newline)
         while (*p) {
                 unsigned len, cp;
                 if (*p < 0x80) {
-                        if ((*p < 0x20 && *p != '\t' && !(allow_newline && (*p == '\n' || *p == '\r'))) || *p == 0x7f)
+                        if ((*p < 0x20 && *p != '\t' &&
+                             !(allow_newline && (*p == '\n' || *p == '\r'))) ||
+                            *p == 0x7f)
                                 return false;
                         p++;
                         continue;
@@ -182,8 +184,8 @@ bool utf8_is_clean(const char *s, bool allow_newline)
                         cp = (cp << 6) | (p[i] & 0x3f);
                 }
                 /* Overlong forms, surrogates and out-of-range code points. */
-                if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+                    (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
                         return false;
                 p += len;
         }

@@ -60,7 +60,8 @@ static inline void *zalloc(size_t n)
 }
 
 char *strdup_or_null(const char *s);
-/* Appends to a growable array of n elements of size sz; returns a pointer to the new zeroed slot. */
+/* Appends to a growable array of n elements of size sz; returns a pointer to the new zeroed slot.
+ */
 void *array_grow(void **arr, size_t *n, size_t sz);
 
 /* NULL-terminated string vectors. */

@@ -15,11 +15,11 @@ enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 
 struct ynode {
         enum ynode_type type;
-        const char *file; /* owned by the root (root->file_owned) */
-        unsigned line, col; /* 1-based */
-        char *scalar;       /* YNODE_SCALAR: the value */
-        bool plain;         /* YNODE_SCALAR: unquoted, so "null"/"~"/"" mean null */
-        size_t n;           /* YNODE_MAP, YNODE_SEQ: number of children */
+        const char *file;     /* owned by the root (root->file_owned) */
+        unsigned line, col;   /* 1-based */
+        char *scalar;         /* YNODE_SCALAR: the value */
+        bool plain;           /* YNODE_SCALAR: unquoted, so "null"/"~"/"" mean null */
+        size_t n;             /* YNODE_MAP, YNODE_SEQ: number of children */
         struct ynode **items; /* children: sequence items or map values */
         struct ynode **keys;  /* YNODE_MAP: the key scalars, parallel to items */
         const char *key;      /* a map value's key (owned by the key node), for messages */
