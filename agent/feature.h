@@ -27,6 +27,7 @@ struct command_spec {
         const struct ynode *allow;
         const struct access *allow_access;
         const struct access *deny_access; /* may be NULL */
+        const struct i18n *confirm;       /* the confirmation template; may be NULL: none */
         const struct action_ops *action;
         void *action_cfg;          /* consumed, even on failure */
         struct form *form;         /* consumed, even on failure; may be NULL */

@@ -283,6 +283,8 @@ int command_sink_add(struct command_sink *sink, struct command_spec *spec)
         }
         if (r >= 0 && spec->deny_access)
                 r = access_copy(spec->deny_access, &c.deny);
+        if (r >= 0 && spec->confirm)
+                r = i18n_copy(spec->confirm, &c.confirm);
         if (r >= 0)
                 r = add_command(ctx, where, &c);
         command_done(&c);

@@ -56,6 +56,7 @@ struct dbus_bus {
         struct dbus_intro_entry *orphans;
         unsigned owner_changes;
         bool registered;
+        struct dbus_bus_watch *watches; /* told when the connection opens and is lost */
         struct dbus_bus *next;
 };
 
@@ -288,9 +289,30 @@ static int name_add(struct dbus_bus *b, const char *name, struct dbus_name **ret
 
 /* ---- Connection ---- */
 
+/* One at a time, from a copy of the next pointer: a callback may remove its own watch. */
+static void watches_opened(struct dbus_bus *b)
+{
+        for (struct dbus_bus_watch *w = b->watches, *next; w; w = next) {
+                next = w->next;
+                w->opened(w, b->bus);
+        }
+}
+
+static void watches_lost(struct dbus_bus *b)
+{
+        for (struct dbus_bus_watch *w = b->watches, *next; w; w = next) {
+                next = w->next;
+                w->lost(w);
+        }
+}
+
 static void bus_close(struct dbus_bus *b)
 {
         struct dbus_intro_entry *e;
+
+        /* Closed while working (shutdown): watchers drop what they hold on this connection. */
+        if (b->bus && !b->dead)
+                watches_lost(b);
 
         while (b->names) {
                 struct dbus_name *n = b->names;
@@ -347,6 +369,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                         log_warning("Lost the connection to the %s bus; reconnecting", b->spec);
                 /* Closing waits for the timer: sd-bus is still dispatching this message. */
                 b->dead = true;
+                watches_lost(b);
                 bus_schedule_retry(b);
                 return 0;
         }
@@ -408,6 +431,7 @@ static int bus_connect(struct dbus_bus *b)
                 return r;
         }
         b->bus = TAKE_PTR(bus);
+        watches_opened(b);
         return 0;
 }
 
@@ -509,6 +533,32 @@ void dbus_waiter_cancel(struct dbus_waiter *w)
         if (w->next)
                 w->next->prev = w->prev;
         w->entry = NULL;
+        w->prev = w->next = NULL;
+}
+
+void dbus_bus_watch_add(struct dbus_bus *b, struct dbus_bus_watch *w)
+{
+        w->bus = b;
+        w->prev = NULL;
+        w->next = b->watches;
+        if (b->watches)
+                b->watches->prev = w;
+        b->watches = w;
+        if (dbus_bus_get_sd(b))
+                w->opened(w, b->bus);
+}
+
+void dbus_bus_watch_remove(struct dbus_bus_watch *w)
+{
+        if (!w->bus)
+                return;
+        if (w->prev)
+                w->prev->next = w->next;
+        else
+                w->bus->watches = w->next;
+        if (w->next)
+                w->next->prev = w->prev;
+        w->bus = NULL;
         w->prev = w->next = NULL;
 }
 

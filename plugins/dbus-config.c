@@ -89,16 +89,14 @@ const char *dbus_bus_describe(const char *spec, char *buf, size_t size)
 
 /* ---- Scalars ---- */
 
-typedef int (*name_check_t)(const char *);
-
-static int parse_name(const struct ynode *map, const char *key, name_check_t check,
-                      const char *what, char **ret, struct diags *d)
+int dbus_parse_name(const struct ynode *map, const char *section, const char *key,
+                    dbus_name_check_t check, const char *what, char **ret, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, key);
         _cleanup_free_ char *s = NULL;
 
         if (!n)
-                return ynode_error(map, d, "dbus: needs '%s:'", key);
+                return ynode_error(map, d, "%s: needs '%s:'", section, key);
         if (ynode_string(n, &s, d) < 0)
                 return -EINVAL;
         if (check(s) <= 0)
@@ -107,7 +105,7 @@ static int parse_name(const struct ynode *map, const char *key, name_check_t che
         return 0;
 }
 
-static int parse_bus(const struct ynode *map, char **ret, struct diags *d)
+int dbus_parse_bus(const struct ynode *map, char **ret, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, "bus");
         _cleanup_free_ char *s = NULL;
@@ -126,7 +124,7 @@ static int parse_bus(const struct ynode *map, char **ret, struct diags *d)
         return 0;
 }
 
-static int parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d)
+int dbus_parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, "timeout");
         usec_t t;
@@ -423,7 +421,7 @@ static int parse_method(const struct ynode *map, struct dbus_config *c, const st
         int r;
 
         c->kind = DBUS_CALL_METHOD;
-        r = parse_name(map, "method", sd_bus_member_name_is_valid, "method name", &c->member, d);
+        r = dbus_parse_name(map, "dbus", "method", sd_bus_member_name_is_valid, "method name", &c->member, d);
         if (sig && parse_signature(sig, false, &c->signature, d) < 0)
                 return -EINVAL;
         if (parse_args(ynode_get(map, "args"), sig, c->signature, form, c, d) < 0)
@@ -441,7 +439,7 @@ static int parse_set_property(const struct ynode *n, struct dbus_config *c, cons
         c->kind = DBUS_CALL_SET_PROPERTY;
         if (ynode_expect(n, YNODE_MAP, d) < 0 || ynode_check_keys(n, keys, d) < 0)
                 return -EINVAL;
-        r = parse_name(n, "name", sd_bus_member_name_is_valid, "property name", &c->member, d);
+        r = dbus_parse_name(n, "dbus", "name", sd_bus_member_name_is_valid, "property name", &c->member, d);
         if (type && parse_signature(type, true, &c->signature, d) < 0)
                 r = -EINVAL;
         if (!ynode_get(n, "value"))
@@ -482,7 +480,7 @@ static int parse_call(const struct ynode *n, struct dbus_config *c, const struct
         if (ynode_get(n, "set_property"))
                 return parse_set_property(found, c, form, d);
         c->kind = DBUS_CALL_GET_PROPERTY;
-        return parse_name(n, "get_property", sd_bus_member_name_is_valid, "property name",
+        return dbus_parse_name(n, "dbus", "get_property", sd_bus_member_name_is_valid, "property name",
                           &c->member, d);
 }
 
@@ -501,17 +499,17 @@ int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbu
         c->form = form;
         if (ynode_check_keys(n, config_keys, d) < 0)
                 r = -EINVAL;
-        if (parse_bus(n, &c->bus, d) < 0)
+        if (dbus_parse_bus(n, &c->bus, d) < 0)
                 r = -EINVAL;
-        if (parse_name(n, "destination", sd_bus_service_name_is_valid, "bus name", &c->destination,
+        if (dbus_parse_name(n, "dbus", "destination", sd_bus_service_name_is_valid, "bus name", &c->destination,
                        d) < 0)
                 r = -EINVAL;
-        if (parse_name(n, "path", sd_bus_object_path_is_valid, "object path", &c->path, d) < 0)
+        if (dbus_parse_name(n, "dbus", "path", sd_bus_object_path_is_valid, "object path", &c->path, d) < 0)
                 r = -EINVAL;
-        if (parse_name(n, "interface", sd_bus_interface_name_is_valid, "interface name",
+        if (dbus_parse_name(n, "dbus", "interface", sd_bus_interface_name_is_valid, "interface name",
                        &c->interface, d) < 0)
                 r = -EINVAL;
-        if (parse_timeout(n, &c->timeout, d) < 0)
+        if (dbus_parse_timeout(n, &c->timeout, d) < 0)
                 r = -EINVAL;
         columns = ynode_get(n, "columns");
         if (columns && ynode_strv(columns, &c->columns, d) < 0)

@@ -15,6 +15,7 @@ static void method_done(struct dbus_imethod *m)
         free(m->name);
         free(m->in_signature);
         free(m->out_signature);
+        strv_free(m->in_names);
         strv_free(m->out_names);
 }
 
@@ -101,8 +102,9 @@ static int parse_method(xmpp_stanza_t *st, struct dbus_imethod *ret)
         m.name = strdup_or_null(xmpp_stanza_get_attribute(st, "name"));
         m.in_signature = strdup("");
         m.out_signature = strdup("");
+        m.in_names = calloc(1, sizeof(char *));
         m.out_names = calloc(1, sizeof(char *));
-        if (!m.name || !m.in_signature || !m.out_signature || !m.out_names)
+        if (!m.name || !m.in_signature || !m.out_signature || !m.in_names || !m.out_names)
                 goto fail;
         for (xmpp_stanza_t *a = xmpp_stanza_get_children(st); a; a = xmpp_stanza_get_next(a)) {
                 const char *type, *dir, *name;
@@ -122,6 +124,8 @@ static int parse_method(xmpp_stanza_t *st, struct dbus_imethod *ret)
                                 r = strv_extend(&m.out_names, strempty(name));
                 } else {
                         r = strcat_alloc(&m.in_signature, type);
+                        if (r == 0)
+                                r = strv_extend(&m.in_names, strempty(name));
                 }
                 if (r < 0)
                         goto fail;
@@ -258,8 +262,8 @@ int dbus_introspection_parse(const char *xml, struct dbus_introspection **ret)
         return r;
 }
 
-static const struct dbus_iinterface *find_interface(const struct dbus_introspection *i,
-                                                    const char *name)
+const struct dbus_iinterface *dbus_introspection_find_interface(const struct dbus_introspection *i,
+                                                                const char *name)
 {
         for (size_t k = 0; i && k < i->n_interfaces; k++)
                 if (streq(i->interfaces[k].name, name))
@@ -270,7 +274,7 @@ static const struct dbus_iinterface *find_interface(const struct dbus_introspect
 const struct dbus_imethod *dbus_introspection_find_method(const struct dbus_introspection *i,
                                                           const char *interface, const char *name)
 {
-        const struct dbus_iinterface *iface = find_interface(i, interface);
+        const struct dbus_iinterface *iface = dbus_introspection_find_interface(i, interface);
 
         for (size_t k = 0; iface && k < iface->n_methods; k++)
                 if (streq(iface->methods[k].name, name))
@@ -282,7 +286,7 @@ const struct dbus_iproperty *dbus_introspection_find_property(const struct dbus_
                                                               const char *interface,
                                                               const char *name)
 {
-        const struct dbus_iinterface *iface = find_interface(i, interface);
+        const struct dbus_iinterface *iface = dbus_introspection_find_interface(i, interface);
 
         for (size_t k = 0; iface && k < iface->n_properties; k++)
                 if (streq(iface->properties[k].name, name))

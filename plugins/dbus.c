@@ -22,6 +22,7 @@
 struct dbus_request {
         struct action_call *call;
         const struct dbus_config *cfg;
+        struct dbus_config *owned_cfg; /* cfg, when the request owns it (dbus_call_start()) */
         struct dbus_bus *bus;
         struct dbus_waiter waiter; /* while waiting for introspection */
         sd_bus_message *msg;       /* the call, once its arguments are converted */
@@ -36,6 +37,7 @@ static void request_free(struct dbus_request *req)
         sd_bus_message_unref(req->msg);
         strv_free(req->out_names);
         dbus_bus_unref(req->bus);
+        dbus_config_free(req->owned_cfg);
         free(req);
 }
 
@@ -329,22 +331,26 @@ static void dbus_free_cfg(void *cfg)
         dbus_config_free(cfg);
 }
 
-static int dbus_start(struct action_call *call)
+/* Starts a call of c; owned (c itself or NULL) is freed with the request, or now on failure. */
+static int request_start(struct action_call *call, const struct dbus_config *c,
+                         struct dbus_config *owned)
 {
-        const struct dbus_config *c = call->cfg;
         const struct dbus_introspection *intro = NULL;
         struct dbus_request *req;
         int r;
 
         req = zalloc(sizeof(*req));
-        if (!req)
+        if (!req) {
+                dbus_config_free(owned);
                 return -ENOMEM;
+        }
         req->call = call;
         req->cfg = c;
+        req->owned_cfg = owned;
         req->waiter.cb = on_introspected;
         r = dbus_bus_get(call->event, c->bus, &req->bus);
         if (r < 0) {
-                free(req);
+                request_free(req);
                 return r;
         }
         call->userdata = req;
@@ -376,7 +382,17 @@ static int dbus_start(struct action_call *call)
         return 0;
 }
 
-static void dbus_cancel(struct action_call *call)
+static int dbus_start(struct action_call *call)
+{
+        return request_start(call, call->cfg, NULL);
+}
+
+int dbus_call_start(struct action_call *call, struct dbus_config *c)
+{
+        return request_start(call, c, c);
+}
+
+void dbus_call_cancel(struct action_call *call)
 {
         struct dbus_request *req = call->userdata;
 
@@ -396,6 +412,6 @@ const struct action_ops dbus_action = {
     .parse = dbus_parse,
     .free_cfg = dbus_free_cfg,
     .start = dbus_start,
-    .cancel = dbus_cancel,
+    .cancel = dbus_call_cancel,
     .shutdown = dbus_shutdown,
 };

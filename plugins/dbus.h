@@ -8,7 +8,7 @@
  *   dbus-convert.c     form values -> message arguments
  *   dbus-introspect.c  introspection XML -> methods and properties
  *   dbus-result.c      replies and errors -> notes and result form
- *   dbus-bus.c         shared connections, reconnection, introspection cache
+ *   dbus-bus.c         shared connections, reconnection, watchers, introspection cache
  *   dbus.c             the backend (struct action_ops) tying them together
  */
 #include <systemd/sd-bus.h>
@@ -75,6 +75,13 @@ int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbu
 struct dbus_config *dbus_config_free(struct dbus_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct dbus_config *, dbus_config_free)
 void dbus_arg_done(struct dbus_arg *a);
+/* Keys shared with dbus_expose:. A name key (destination, path, ...) is required; section names
+ * the YAML key in messages. bus: defaults to "session", timeout: to DBUS_TIMEOUT_DEFAULT. */
+typedef int (*dbus_name_check_t)(const char *);
+int dbus_parse_name(const struct ynode *map, const char *section, const char *key,
+                    dbus_name_check_t check, const char *what, char **ret, struct diags *d);
+int dbus_parse_bus(const struct ynode *map, char **ret, struct diags *d);
+int dbus_parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d);
 /* "the session bus", "the system bus" or "the bus at ADDRESS", for messages. */
 const char *dbus_bus_describe(const char *spec, char *buf, size_t size);
 
@@ -124,6 +131,7 @@ struct dbus_imethod {
         char *name;
         char *in_signature;
         char *out_signature;
+        char **in_names;  /* one per input argument, "" when unnamed */
         char **out_names; /* one per output argument, "" when unnamed */
 };
 
@@ -150,6 +158,8 @@ struct dbus_introspection {
 int dbus_introspection_parse(const char *xml, struct dbus_introspection **ret);
 struct dbus_introspection *dbus_introspection_free(struct dbus_introspection *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct dbus_introspection *, dbus_introspection_free)
+const struct dbus_iinterface *dbus_introspection_find_interface(const struct dbus_introspection *i,
+                                                                const char *name);
 const struct dbus_imethod *dbus_introspection_find_method(const struct dbus_introspection *i,
                                                           const char *interface, const char *name);
 const struct dbus_iproperty *dbus_introspection_find_property(const struct dbus_introspection *i,
@@ -171,6 +181,14 @@ int dbus_result_add_error(struct action_result *res, const struct dbus_config *c
                           const char *message);
 /* Adds the "bus unavailable" note. */
 int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c);
+
+/* ---- Calls (dbus.c) ---- */
+
+/* Starts a call of c, like the dbus: action with c as its configuration; the call owns c from
+ * now on, even on failure (dbus_expose builds one configuration per call). */
+int dbus_call_start(struct action_call *call, struct dbus_config *c);
+/* Cancels a call started by dbus_call_start() or the dbus: action. */
+void dbus_call_cancel(struct action_call *call);
 
 /* ---- Connections (dbus-bus.c) ---- */
 
@@ -204,6 +222,17 @@ int dbus_bus_introspect(struct dbus_bus *b, const char *destination, const char 
                         usec_t timeout, struct dbus_waiter *w,
                         const struct dbus_introspection **ret);
 void dbus_waiter_cancel(struct dbus_waiter *w);
+/* Follows a connection: opened() when it opens (at once from dbus_bus_watch_add() when it is
+ * open already, and after each reconnection), lost() when it drops or closes; the watcher then
+ * releases its slots on that sd_bus. The watcher keeps a reference to the bus while added. */
+struct dbus_bus_watch {
+        void (*opened)(struct dbus_bus_watch *w, sd_bus *bus);
+        void (*lost)(struct dbus_bus_watch *w);
+        struct dbus_bus *bus; /* NULL when not added */
+        struct dbus_bus_watch *prev, *next;
+};
+void dbus_bus_watch_add(struct dbus_bus *b, struct dbus_bus_watch *w);
+void dbus_bus_watch_remove(struct dbus_bus_watch *w);
 /* How many times cached data was dropped because a name's owner changed (for tests). */
 unsigned dbus_bus_owner_changes(const struct dbus_bus *b) _pure_;
 /* Closes every connection (the agent stops); objects still referenced stay, disconnected. */

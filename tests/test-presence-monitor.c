@@ -98,19 +98,33 @@ static const char *config_yaml =
     "    - {when: \"load1 >= 4\", show: away}\n"
     "  alerts: {to: {groups: [admins], jids: [carol@example.org]}, max_per_hour: 3}\n";
 
-static struct presence_config *load_config(const char *yaml)
+/* The policies the configurations belong to (alerts.to is resolved when the policy loads). */
+static struct policy *policies[4];
+static size_t n_policies;
+
+static struct presence_config *load_config(const char *presence_yaml)
 {
-        struct presence_config *c = NULL;
+        _cleanup_free_ char *yaml = NULL;
+        struct policy *p = NULL;
         struct ynode *root = NULL;
         struct diags d = {0};
 
+        CHECK(asprintf(&yaml, "account: {jid: agent@example.org, password_file: pw}\n%s",
+                       presence_yaml) > 0);
+        CHECK(n_policies < ELEMENTSOF(policies));
+        if (!yaml || n_policies >= ELEMENTSOF(policies))
+                return NULL;
         CHECK_INT(ynode_parse(yaml, strlen(yaml), "monitor.yaml", &root, &d), 0);
-        CHECK_INT(presence_config_parse(ynode_get(root, "presence"), &c, &d), 0);
+        CHECK_INT(policy_from_ynodes((const struct ynode *const *)&root, 1, &p, &d), 0);
         if (d.n)
                 diags_print(&d, stderr);
         ynode_free(root);
         diags_done(&d);
-        return c;
+        if (!p)
+                return NULL;
+        policies[n_policies++] = p;
+        CHECK_INT(p->n_features, 1);
+        return p->n_features == 1 ? p->features[0].cfg : NULL;
 }
 
 static struct presence_values vals;
@@ -452,7 +466,6 @@ static void test_no_alerts_configured(void)
         CHECK_INT(fake.n_msgs, 0);
         CHECK_INT(fake.n_resolved, 0);
         presence_monitor_free(m);
-        presence_config_free(c);
 }
 
 int main(void)
@@ -468,7 +481,8 @@ int main(void)
         test_manual(c);
         test_no_alerts_configured();
 
-        presence_config_free(c);
+        for (size_t i = 0; i < n_policies; i++)
+                policy_free(policies[i]);
         presence_values_done(&vals);
         fake_reset_messages();
         free(fake.show);

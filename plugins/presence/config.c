@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The "presence:" section. Pure: builds a presence_config from the YAML tree or reports
- * diagnostics with their positions.
+ * diagnostics with their positions. alerts.to and control name people like a command's allow:
+ * (an access-list name or a map); presence_config_link() resolves them once the policy knows
+ * every access list.
  *
  *   presence:
  *     interval: 30s
@@ -10,13 +12,12 @@
  *     probes: {builtin: [load, memory, disk:/, uptime, failed_units],
  *              script: {argv: [/usr/local/bin/health], timeout: 5s}}
  *     show: [{when: "disk_used_pct:/ >= 95", show: dnd}]
- *     alerts: {to: {groups: [admins]}, on: show-change, max_per_hour: 6}
- *     control: {jids: [alice@example.org]}
+ *     alerts: {to: admins, on: show-change, max_per_hour: 6}   # or {groups: [...], jids: [...]}
+ *     control: {jids: [alice@example.org]}             # or an access-list name
  *     root: /
  */
 #include <stdio.h>
 
-#include "jid.h"
 #include "presence-internal.h"
 
 #define DEFAULT_INTERVAL     (30 * USEC_PER_SEC)
@@ -459,64 +460,25 @@ static int parse_rules(struct presence_config *c, const struct ynode *n, struct 
         return r;
 }
 
-static int parse_patterns(const struct ynode *n, char ***ret, struct diags *d)
+/* Who: an access-list name, a list of names or {groups, jids, access: [names]}, as a command's
+ * allow:. Only the shape is checked here: the access lists are not known yet, so the policy
+ * resolves the spec in link() (presence_config_link), reporting at the same nodes. */
+static int check_access_spec(const struct ynode *n, const char *key, struct diags *d)
 {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
+        static const char *const keys[] = {"groups", "jids", "access", NULL};
 
-        r = ynode_strv(n, &l, d);
-        for (size_t i = 0; r >= 0 && l[i]; i++) {
-                const struct ynode *item = n->type == YNODE_SEQ ? n->items[i] : n;
-
-                if (!jid_pattern_is_valid(l[i]))
-                        r = merge(r, ynode_error(item, d,
-                                                 "invalid JID pattern '%s' (expected user@domain "
-                                                 "or *@domain)",
-                                                 l[i]));
-                else if (!strchr(l[i], '@'))
-                        r = merge(r, ynode_error(item, d,
-                                                 "'%s' is a domain: write '*@%s' for all its users",
-                                                 l[i], l[i]));
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
-static int parse_groups(const struct ynode *n, char ***ret, struct diags *d)
-{
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = ynode_strv(n, &l, d);
-        for (size_t i = 0; r >= 0 && l[i]; i++)
-                if (!utf8_is_clean(l[i], false))
-                        r = merge(r, ynode_error(n->type == YNODE_SEQ ? n->items[i] : n, d,
-                                                 "invalid group name '%s'", l[i]));
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
-/* {groups, jids}, as in a command's allow: (named access lists are not visible from here). */
-static int parse_access(const struct ynode *n, struct access *ret, struct diags *d)
-{
-        static const char *const keys[] = {"groups", "jids", NULL};
-        const struct ynode *g = ynode_get(n, "groups"), *j = ynode_get(n, "jids");
-        int r;
-
-        if (!n || n->type != YNODE_MAP)
-                return ynode_error(n, d, "expected {groups: [...], jids: [...]}");
-        r = ynode_check_keys(n, keys, d);
-        if (g)
-                r = merge(r, parse_groups(g, &ret->groups, d));
-        if (j)
-                r = merge(r, parse_patterns(j, &ret->jids, d));
-        if (r >= 0 && !ret->groups && !ret->jids)
-                r = ynode_warning(n, d, "this access list admits nobody");
-        return r;
+        if (ynode_is_null(n))
+                return ynode_error(n, d,
+                                   "%s needs an access-list name or {groups: [...], jids: [...]}",
+                                   key);
+        if (n->type != YNODE_MAP)
+                return 0;
+        for (size_t i = 0; keys[i]; i++)
+                if (ynode_get(n, keys[i]))
+                        return 0;
+        if (n->n == 0)
+                return ynode_warning(n, d, "this access list admits nobody");
+        return 0; /* unknown keys: reported by the policy when it resolves the spec */
 }
 
 static int parse_alerts(struct presence_config *c, const struct ynode *n, struct diags *d)
@@ -533,9 +495,11 @@ static int parse_alerts(struct presence_config *c, const struct ynode *n, struct
         c->alerts = true;
         c->max_per_hour = DEFAULT_MAX_PER_HOUR;
         if (!to)
-                r = merge(r, ynode_error(n, d, "alerts need to: {groups: [...], jids: [...]}"));
+                r = merge(r, ynode_error(n, d,
+                                         "alerts need to: (an access-list name or {groups: [...], "
+                                         "jids: [...]})"));
         else
-                r = merge(r, parse_access(to, &c->alerts_to, d));
+                r = merge(r, check_access_spec(to, "alerts.to", d));
         if (on && (on->type != YNODE_SCALAR || !streq(on->scalar, "show-change")))
                 r = merge(r, ynode_error(on, d, "alerts.on must be show-change"));
         if (max && ynode_uint(max, 1, 3600, &v, d) < 0)
@@ -617,11 +581,29 @@ int presence_config_parse(const struct ynode *n, struct presence_config **ret, s
         v = ynode_get(n, "control");
         if (v) {
                 c->has_control = true;
-                r = merge(r, parse_access(v, &c->control, d));
+                r = merge(r, check_access_spec(v, "control", d));
         }
         if (r < 0)
                 return r;
         add_warnings(c, n, d);
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+int presence_config_link(struct presence_config *c, const struct ynode *n,
+                         struct command_sink *sink)
+{
+        const struct ynode *to = ynode_get(ynode_get(n, "alerts"), "to"),
+                           *control = ynode_get(n, "control");
+        int r = 0;
+
+        /* Linked once per load; clearing first keeps a second call from leaking. */
+        access_clear(&c->alerts_to);
+        access_clear(&c->control);
+        if (c->alerts)
+                r = to ? command_sink_resolve_access(sink, to, &c->alerts_to) : -EINVAL;
+        if (c->has_control)
+                r = merge(r, control ? command_sink_resolve_access(sink, control, &c->control)
+                                     : -EINVAL);
+        return r;
 }

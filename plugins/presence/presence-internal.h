@@ -166,10 +166,10 @@ struct presence_config {
         struct presence_rule *rules;
         size_t n_rules;
         bool alerts;
-        struct access alerts_to;
+        struct access alerts_to; /* resolved by presence_config_link() */
         unsigned max_per_hour;
         bool has_control;
-        struct access control;
+        struct access control; /* resolved by presence_config_link() */
         char *root; /* of /proc */
 };
 
@@ -178,6 +178,10 @@ struct presence_config *presence_config_free(struct presence_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct presence_config *, presence_config_free)
 /* Whether some configured probe (or the script) can provide the value name. */
 bool presence_config_provides(const struct presence_config *c, const char *name) _pure_;
+/* Resolves alerts.to and control (n is the section c was parsed from) now that the policy
+ * knows every access list; errors are reported at their nodes. */
+int presence_config_link(struct presence_config *c, const struct ynode *n,
+                         struct command_sink *sink);
 
 /* ---- probes.c: built-in probes ---- */
 
@@ -246,3 +250,17 @@ struct presence_published {
 };
 bool presence_publish_is_due(const struct presence_published *last, enum presence_show show,
                              const struct i18n *status, usec_t now, usec_t min_update) _pure_;
+
+/* ---- control.c: remote status control, the presence/set-status command ---- */
+
+#define PRESENCE_CONTROL_NODE "presence/set-status"
+
+/* The action of the generated command; not in builtin_actions[], so never written in YAML. */
+extern const struct action_ops presence_control_action;
+/* Adds presence/set-status for c->control (resolved), reporting problems at where. */
+int presence_control_add_command(const struct presence_config *c, const struct ynode *where,
+                                 struct command_sink *sink);
+/* The running feature's state, which the action uses: set by start(), cleared by stop() (only
+ * if it is still that state). NULL while none runs, which hides the command. */
+void presence_control_attach(void *state);
+void presence_control_detach(void *state);

@@ -189,6 +189,7 @@ static void presence_stop(void *state)
 
         if (!p)
                 return;
+        presence_control_detach(p);
         presence_script_free(p->script);
         sd_bus_slot_unref(p->units_slot);
         sd_bus_close_unref(p->bus);
@@ -247,8 +248,22 @@ static int presence_start(const struct feature_host *host, const void *cfgp, voi
         r = sd_event_add_time(host->event, &p->tick, CLOCK_MONOTONIC, 1, 0, on_tick, p);
         if (r < 0)
                 return log_error_errno(r, "presence: cannot add the probe timer: %m");
+        presence_control_attach(p);
         *ret_state = TAKE_PTR(p);
         return 0;
+}
+
+/* Resolves alerts.to and control now that every access list is known, and adds the set-status
+ * command when control is set. */
+static int presence_link(void *cfgp, const struct ynode *n, struct command_sink *sink)
+{
+        struct presence_config *cfg = cfgp;
+        int r;
+
+        r = presence_config_link(cfg, n, sink);
+        if (r < 0 || !cfg->has_control)
+                return r;
+        return presence_control_add_command(cfg, ynode_get(n, "control"), sink);
 }
 
 static void presence_online(void *state)
@@ -265,6 +280,7 @@ const struct feature_ops presence_feature = {
     .start = presence_start,
     .stop = presence_stop,
     .online = presence_online,
+    .link = presence_link,
 };
 
 const struct access *presence_control_access(const void *cfg)

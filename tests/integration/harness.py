@@ -739,6 +739,7 @@ class Client:
         self.bare = '%s@%s' % (user, env.domain)
         self.resource = resource
         self.presences = []      # (from, type, stanza element) of every presence received
+        self.messages = []       # (from, type, body or None, stanza element) of every message received
         self.iqs_received = []   # iq get/set addressed to this client
         self.loop = env.loop
         x = _Xmpp('%s/%s' % (self.bare, resource), env.prosody.passwords[user],
@@ -757,6 +758,9 @@ class Client:
                             lambda e: self._fail('TLS certificate not trusted: %s' % e))
         x.add_event_handler('disconnected', lambda *_: self._fail('disconnected before the session started'))
         x.add_event_handler('presence', self._on_presence)
+        # Every <message/>, with a body or not (slixmpp's 'message' event skips some).
+        x.register_handler(Callback('harness messages', MatchXPath('{%s}message' % NS_CLIENT),
+                                    self._on_message))
         x.add_event_handler('roster_update', lambda r: self.roster_pushes.append(r))
         self.roster_pushes = []
         self.stream_features = []  # every <stream:features/> the server sent
@@ -777,6 +781,11 @@ class Client:
 
     def _on_presence(self, pres):
         self.presences.append((str(pres['from']), pres['type'], pres.xml))
+
+    def _on_message(self, msg):
+        body = msg.xml.find('{%s}body' % NS_CLIENT)
+        self.messages.append((msg.xml.get('from'), msg.xml.get('type') or 'normal',
+                              None if body is None else (body.text or ''), msg.xml))
 
     @property
     def jid(self):
@@ -944,6 +953,16 @@ class Client:
             for p in self.presences:
                 if pred(*p):
                     return p
+            return None
+        return self.env.wait_until(found, timeout, what)
+
+    def wait_message(self, pred, timeout=IQ_TIMEOUT, what='a message'):
+        """Waits until pred(from, type, body, element) holds for some message received;
+        returns that (from, type, body, element)."""
+        def found():
+            for m in self.messages:
+                if pred(*m):
+                    return m
             return None
         return self.env.wait_until(found, timeout, what)
 

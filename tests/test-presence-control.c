@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * presence/set-status on a real sd-event loop: the generated command's action is hidden while
+ * the feature does not run, builds its form with what is published at that moment, sets a
+ * manual status (until cleared or for a duration), clears it, and rejects an unusable text.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "presence/presence-internal.h"
+#include "tests.h"
+
+static char root[] = "/tmp/test-presence-control-XXXXXX";
+
+static struct {
+        unsigned n_published;
+        char *show;
+        char *text;
+        struct action_result *result;
+        unsigned n_completed;
+} fake;
+
+static void fake_publish(void *agent, const char *show, const struct i18n *status)
+{
+        fake.n_published++;
+        free(fake.show);
+        free(fake.text);
+        fake.show = strdup_or_null(show);
+        fake.text = strdup_or_null(i18n_pick(status, NULL));
+}
+
+static void fake_send(void *agent, const char *to, const char *type, const char *lang,
+                      const char *body)
+{
+}
+
+static int fake_resolve(void *agent, const struct access *a, char ***ret)
+{
+        *ret = NULL;
+        return 0;
+}
+
+static bool fake_is_online(void *agent)
+{
+        return true;
+}
+
+static void on_complete(struct action_call *call, struct action_result *result)
+{
+        fake.n_completed++;
+        action_result_free(fake.result);
+        fake.result = result;
+}
+
+static void write_file(const char *rel, const char *content)
+{
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        f = fopen(path, "we");
+        CHECK(f != NULL);
+        if (f) {
+                fputs(content, f);
+                fclose(f);
+        }
+}
+
+static struct policy *load(void)
+{
+        char yaml[1024];
+        struct policy *p = NULL;
+        struct ynode *doc = NULL;
+        struct diags d = {0};
+
+        snprintf(yaml, sizeof(yaml),
+                 "account: {jid: agent@example.org, password_file: pw}\n"
+                 "access: {admins: {jids: [alice@example.org]}}\n"
+                 "presence:\n"
+                 "  interval: 1s\n"
+                 "  root: %s\n"
+                 "  status: \"load {load1}\"\n"
+                 "  probes: {builtin: [load]}\n"
+                 "  control: admins\n",
+                 root);
+        CHECK_INT(ynode_parse(yaml, strlen(yaml), "control.yaml", &doc, &d), 0);
+        CHECK_INT(policy_from_ynodes((const struct ynode *const *)&doc, 1, &p, &d), 0);
+        if (d.n)
+                diags_print(&d, stderr);
+        ynode_free(doc);
+        diags_done(&d);
+        return p;
+}
+
+static const struct form_field *field(const struct form *f, enum form_field_type type,
+                                      const char *var)
+{
+        for (size_t i = 0; f && i < f->n_fields; i++)
+                if (f->fields[i].type == type && streq_ptr(f->fields[i].var, var))
+                        return &f->fields[i];
+        return NULL;
+}
+
+static bool has_option(const struct form_field *f, const char *value)
+{
+        for (size_t i = 0; f && i < f->n_options; i++)
+                if (streq(f->options[i].value, value))
+                        return true;
+        return false;
+}
+
+/* The text of the fixed field: what is published. */
+static char *form_now(const struct command *cmd, struct action_call *call)
+{
+        struct form *f = NULL;
+        const struct form_field *fx;
+        char *s = NULL;
+
+        CHECK_INT(cmd->action->build_form(cmd->action_cfg, call, &f), 0);
+        fx = field(f, FORM_FIELD_FIXED, NULL);
+        CHECK(fx && fx->defaults && fx->defaults[0]);
+        if (fx && fx->defaults && fx->defaults[0])
+                s = strdup(fx->defaults[0]);
+        form_free(f);
+        return s;
+}
+
+static void check_form(const struct command *cmd, struct action_call *call)
+{
+        const struct form_field *show, *status, *dur, *clear;
+        struct form *f = NULL;
+
+        CHECK_INT(cmd->action->build_form(cmd->action_cfg, call, &f), 0);
+        if (!f)
+                return;
+        CHECK_STREQ(i18n_pick(&f->title, "en"), "Set the status");
+        CHECK_STREQ(i18n_pick(&f->title, "fr"), "Changer le statut");
+        CHECK(field(f, FORM_FIELD_FIXED, NULL) == &f->fields[0]); /* what is published, first */
+        show = field(f, FORM_FIELD_LIST_SINGLE, "show");
+        CHECK(show && show->n_options == 5);
+        CHECK(has_option(show, "available") && has_option(show, "chat") &&
+              has_option(show, "away") && has_option(show, "xa") && has_option(show, "dnd"));
+        CHECK(show && show->defaults && streq(show->defaults[0], "away"));
+        CHECK(show && streq(i18n_pick(&show->options[4].label, "fr"), "Ne pas déranger"));
+        status = field(f, FORM_FIELD_TEXT_SINGLE, "status");
+        CHECK(status && !status->required);
+        dur = field(f, FORM_FIELD_LIST_SINGLE, "duration");
+        CHECK(has_option(dur, "15m") && has_option(dur, "1h") && has_option(dur, "4h") &&
+              has_option(dur, "forever"));
+        CHECK(dur && dur->defaults && streq(dur->defaults[0], "1h"));
+        clear = field(f, FORM_FIELD_BOOLEAN, "clear");
+        CHECK(clear && clear->defaults && streq(clear->defaults[0], "0"));
+        form_free(f);
+}
+
+/* Runs the action with these values; returns its single note (NULL: none). */
+static const char *run(const struct command *cmd, struct action_call *call, const char *show,
+                       const char *status, const char *duration, const char *clear)
+{
+        struct form_values v = {0};
+        const char *const pairs[][2] = {
+            {"show", show}, {"status", status}, {"duration", duration}, {"clear", clear}};
+        unsigned before = fake.n_completed;
+
+        for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
+                char *vals[] = {(char *)pairs[i][1], NULL};
+                if (pairs[i][1])
+                        CHECK_INT(form_values_set(&v, pairs[i][0], vals, false), 0);
+        }
+        call->values = &v;
+        CHECK_INT(cmd->action->start(call), 0);
+        call->values = NULL;
+        form_values_done(&v);
+        /* Synchronous: completed before start() returned. */
+        CHECK_INT(fake.n_completed, before + 1);
+        CHECK(fake.result && fake.result->n_notes == 1);
+        return fake.result && fake.result->n_notes == 1 ? fake.result->notes[0].text : NULL;
+}
+
+int main(void)
+{
+        struct feature_host host = {
+            .publish_presence = fake_publish,
+            .send_message = fake_send,
+            .resolve_access = fake_resolve,
+            .is_online = fake_is_online,
+        };
+        struct action_call call = {
+            .node = PRESENCE_CONTROL_NODE,
+            .requester = "alice@example.org/phone",
+            .requester_bare = "alice@example.org",
+            .complete = on_complete,
+        };
+        char proc[600], long_text[1100], *s;
+        const struct command *cmd;
+        struct policy *p;
+        void *state = NULL;
+        sd_event *e = NULL;
+
+        if (!mkdtemp(root))
+                return 1;
+        snprintf(proc, sizeof(proc), "%s/proc", root);
+        mkdir(proc, 0755);
+        write_file("proc/loadavg", "0.52 0.40 0.30 1/100 42\n");
+        p = load();
+        cmd = p ? policy_find_command(p, PRESENCE_CONTROL_NODE) : NULL;
+        CHECK(cmd != NULL);
+        if (!cmd)
+                return TESTS_RESULT();
+        call.cfg = cmd->action_cfg;
+
+        /* Nothing runs: the command is hidden, and a racing request is told so. */
+        CHECK(!command_is_available(cmd));
+        {
+                struct form *f = NULL;
+                CHECK(cmd->action->build_form(cmd->action_cfg, &call, &f) < 0 && !f);
+        }
+        CHECK_STREQ(run(cmd, &call, "dnd", NULL, "1h", "0"), "Presence monitoring is not running");
+        CHECK(fake.result && fake.result->error == -EAGAIN);
+        CHECK_INT(fake.n_published, 0);
+
+        CHECK_INT(sd_event_new(&e), 0);
+        host.event = e;
+        host.agent = &fake;
+        call.event = e;
+        CHECK_INT(p->features[0].ops->start(&host, p->features[0].cfg, &state), 0);
+        CHECK(command_is_available(cmd));
+
+        /* The form before and after the first probe run. */
+        check_form(cmd, &call);
+        s = form_now(cmd, &call);
+        CHECK_STREQ(s, "nothing published yet");
+        free(s);
+        for (int i = 0; i < 10000 && fake.n_published < 1; i++)
+                CHECK(sd_event_run(e, UINT64_MAX) >= 0);
+        CHECK_STREQ(fake.text, "load 0.52");
+        s = form_now(cmd, &call);
+        CHECK_STREQ(s, "available: load 0.52");
+        free(s);
+
+        /* Set until cleared: published at once, and the form shows it. */
+        CHECK_STREQ(run(cmd, &call, "dnd", "maintenance", "forever", "0"),
+                    "Now published: dnd: maintenance (manual, until cleared)");
+        CHECK(fake.result && fake.result->error == 0);
+        CHECK_STREQ(fake.show, "dnd");
+        CHECK_STREQ(fake.text, "maintenance");
+        s = form_now(cmd, &call);
+        CHECK_STREQ(s, "dnd: maintenance (manual, until cleared)");
+        free(s);
+
+        /* For a duration; no text. */
+        CHECK_STREQ(run(cmd, &call, "xa", NULL, "15m", "0"),
+                    "Now published: xa (manual, 15 min left)");
+        CHECK_STREQ(fake.show, "xa");
+        CHECK(fake.text == NULL);
+        CHECK_STREQ(run(cmd, &call, "chat", "", "4h", "0"),
+                    "Now published: chat (manual, 240 min left)");
+
+        /* A text presence refuses: the note names the field, nothing changes. */
+        memset(long_text, 'x', sizeof(long_text) - 1);
+        long_text[sizeof(long_text) - 1] = '\0';
+        CHECK_STREQ(run(cmd, &call, "away", long_text, "1h", "0"),
+                    "Status text: at most 1024 bytes of one-line text");
+        CHECK(fake.result && fake.result->error == -EINVAL);
+        CHECK_STREQ(fake.show, "chat");
+
+        /* Clear: the computed status again, whatever else was submitted. */
+        CHECK_STREQ(run(cmd, &call, "dnd", "ignored", "1h", "1"),
+                    "Now published: available: load 0.52");
+        CHECK(fake.show == NULL);
+        CHECK_STREQ(fake.text, "load 0.52");
+
+        /* Stopped: hidden again. */
+        p->features[0].ops->stop(state);
+        CHECK(!command_is_available(cmd));
+
+        action_result_free(fake.result);
+        policy_free(p);
+        sd_event_unref(e);
+        free(fake.show);
+        free(fake.text);
+        CHECK_INT(unlink(strcat(proc, "/loadavg")), 0);
+        *strrchr(proc, '/') = '\0';
+        CHECK_INT(rmdir(proc), 0);
+        CHECK_INT(rmdir(root), 0);
+        return TESTS_RESULT();
+}
