@@ -178,12 +178,13 @@ static int control_build_form(const void *cfg, const struct action_call *call, s
         return 0;
 }
 
-static usec_t duration_of(const char *value)
+static const struct choice *duration_of(const char *value)
 {
         for (size_t i = 0; i < ELEMENTSOF(duration_choices); i++)
                 if (streq_ptr(value, duration_choices[i].value))
-                        return duration_choices[i].duration;
-        return 0; /* the form only lets offered values through */
+                        return &duration_choices[i];
+        /* The form only lets offered values through; without one, its default. */
+        return duration_of(DEFAULT_DURATION);
 }
 
 /* Applies the submitted values; the result says what is published now. */
@@ -191,7 +192,8 @@ static int apply(const struct action_call *call, struct action_result *res)
 {
         const char *show = form_values_first(call->values, "show"),
                    *text = form_values_first(call->values, "status"),
-                   *dur = form_values_first(call->values, "duration");
+                   *dur_value = form_values_first(call->values, "duration");
+        const struct choice *dur = duration_of(dur_value);
         _cleanup_free_ char *now = NULL;
         int r;
 
@@ -199,8 +201,7 @@ static int apply(const struct action_call *call, struct action_result *res)
                 presence_clear_manual(running);
                 log_info("presence: %s cleared the manual status", call->requester_bare);
         } else {
-                r = presence_set_manual(running, show ? show : DEFAULT_SHOW, text,
-                                        duration_of(dur));
+                r = presence_set_manual(running, show ? show : DEFAULT_SHOW, text, dur->duration);
                 if (r == -EINVAL) {
                         res->error = r;
                         return action_result_add_note(
@@ -209,8 +210,8 @@ static int apply(const struct action_call *call, struct action_result *res)
                 }
                 if (r < 0)
                         return r;
-                log_info("presence: %s set the status to %s '%s' for %s", call->requester_bare,
-                         show ? show : DEFAULT_SHOW, strempty(text), dur ? dur : "?");
+                log_info("presence: %s set the status to %s '%s' (%s)", call->requester_bare,
+                         show ? show : DEFAULT_SHOW, strempty(text), dur->en);
         }
         r = presence_describe(running, &now);
         if (r < 0)
