@@ -421,7 +421,8 @@ static int parse_method(const struct ynode *map, struct dbus_config *c, const st
         int r;
 
         c->kind = DBUS_CALL_METHOD;
-        r = dbus_parse_name(map, "dbus", "method", sd_bus_member_name_is_valid, "method name", &c->member, d);
+        r = dbus_parse_name(map, "dbus", "method", sd_bus_member_name_is_valid, "method name",
+                            &c->member, d);
         if (sig && parse_signature(sig, false, &c->signature, d) < 0)
                 return -EINVAL;
         if (parse_args(ynode_get(map, "args"), sig, c->signature, form, c, d) < 0)
@@ -439,7 +440,8 @@ static int parse_set_property(const struct ynode *n, struct dbus_config *c, cons
         c->kind = DBUS_CALL_SET_PROPERTY;
         if (ynode_expect(n, YNODE_MAP, d) < 0 || ynode_check_keys(n, keys, d) < 0)
                 return -EINVAL;
-        r = dbus_parse_name(n, "dbus", "name", sd_bus_member_name_is_valid, "property name", &c->member, d);
+        r = dbus_parse_name(n, "dbus", "name", sd_bus_member_name_is_valid, "property name",
+                            &c->member, d);
         if (type && parse_signature(type, true, &c->signature, d) < 0)
                 r = -EINVAL;
         if (!ynode_get(n, "value"))
@@ -480,8 +482,8 @@ static int parse_call(const struct ynode *n, struct dbus_config *c, const struct
         if (ynode_get(n, "set_property"))
                 return parse_set_property(found, c, form, d);
         c->kind = DBUS_CALL_GET_PROPERTY;
-        return dbus_parse_name(n, "dbus", "get_property", sd_bus_member_name_is_valid, "property name",
-                          &c->member, d);
+        return dbus_parse_name(n, "dbus", "get_property", sd_bus_member_name_is_valid,
+                               "property name", &c->member, d);
 }
 
 int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbus_config **ret,
@@ -501,13 +503,14 @@ int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbu
                 r = -EINVAL;
         if (dbus_parse_bus(n, &c->bus, d) < 0)
                 r = -EINVAL;
-        if (dbus_parse_name(n, "dbus", "destination", sd_bus_service_name_is_valid, "bus name", &c->destination,
-                       d) < 0)
+        if (dbus_parse_name(n, "dbus", "destination", sd_bus_service_name_is_valid, "bus name",
+                            &c->destination, d) < 0)
                 r = -EINVAL;
-        if (dbus_parse_name(n, "dbus", "path", sd_bus_object_path_is_valid, "object path", &c->path, d) < 0)
+        if (dbus_parse_name(n, "dbus", "path", sd_bus_object_path_is_valid, "object path", &c->path,
+                            d) < 0)
                 r = -EINVAL;
-        if (dbus_parse_name(n, "dbus", "interface", sd_bus_interface_name_is_valid, "interface name",
-                       &c->interface, d) < 0)
+        if (dbus_parse_name(n, "dbus", "interface", sd_bus_interface_name_is_valid,
+                            "interface name", &c->interface, d) < 0)
                 r = -EINVAL;
         if (dbus_parse_timeout(n, &c->timeout, d) < 0)
                 r = -EINVAL;

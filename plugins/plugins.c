@@ -5,6 +5,7 @@
 const struct action_ops *const builtin_actions[] = {
         &reply_action,
         &dbus_action,
+        &dbus_expose_action,
         &exec_action,
         NULL,
 };

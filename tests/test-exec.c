@@ -272,7 +272,7 @@ static int cmp_str(const void *a, const void *b)
 static void test_environment(void)
 {
         static const char *const want[] = {
-            "PATH=" EXEC_DEFAULT_PATH,
+            ("PATH=" EXEC_DEFAULT_PATH),
             "LANG=C.UTF-8",
             "GREETING=hi alice@example.test",
             "ADHOCD_REQUESTER=alice@example.test",

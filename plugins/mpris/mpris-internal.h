@@ -111,6 +111,7 @@ extern const struct action_ops mpris_quick_action;  /* one-tap, single stage */
 /* ---- A player's state (player.c) ---- */
 
 struct mpris_player {
+        struct mpris *m;
         struct mpris_player *next;
         char *name;  /* the bus name, MPRIS_PREFIX... */
         char *owner; /* its unique name, once known */
@@ -118,6 +119,7 @@ struct mpris_player {
         char *identity;        /* cleaned */
         char *status;          /* PlaybackStatus: Playing, Paused, Stopped; NULL unknown */
         char *title, *artist, *album; /* cleaned; NULL unknown */
+        char *trackid;         /* mpris:trackid, to notice a new track */
         int64_t length;        /* µs; < 0 unknown */
         int64_t position;      /* µs at position_at; < 0 unknown */
         usec_t position_at;    /* CLOCK_MONOTONIC */

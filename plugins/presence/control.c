@@ -178,13 +178,20 @@ static int control_build_form(const void *cfg, const struct action_call *call, s
         return 0;
 }
 
-static const struct choice *duration_of(const char *value)
+static const struct choice *find_duration(const char *value)
 {
         for (size_t i = 0; i < ELEMENTSOF(duration_choices); i++)
                 if (streq_ptr(value, duration_choices[i].value))
                         return &duration_choices[i];
-        /* The form only lets offered values through; without one, its default. */
-        return duration_of(DEFAULT_DURATION);
+        return NULL;
+}
+
+static const struct choice *duration_of(const char *value)
+{
+        const struct choice *c = find_duration(value);
+
+        /* The form only lets offered values through; without a value, its default (listed). */
+        return c ? c : find_duration(DEFAULT_DURATION);
 }
 
 /* Applies the submitted values; the result says what is published now. */
