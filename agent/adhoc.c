@@ -380,10 +380,43 @@ static void request_free(struct adhoc_request *req)
         free(req);
 }
 
+/* The agent lost its connection while the action ran: the iq can no longer be answered, so
+ * the outcome is kept and sent as a message once the agent is back online. */
+static void send_result_later(const struct ctx *c, const struct action_result *res)
+{
+        _cleanup_free_ char *body = NULL;
+        char *t;
+
+        if (asprintf(&body, "Your command '%s' finished while adhocd was offline:", c->node) < 0)
+                return;
+        for (size_t i = 0; i < res->n_notes; i++) {
+                if (asprintf(&t, "%s\n[%s] %s", body, note_type_to_string(res->notes[i].type),
+                             res->notes[i].text) < 0)
+                        return;
+                free(body);
+                body = t;
+        }
+        if (res->error < 0) {
+                if (asprintf(&t, "%s\n[error] %s", body, strerror(-res->error)) < 0)
+                        return;
+                free(body);
+                body = t;
+        }
+        agent_outbox_add(c->a, c->origin.from, c->origin.lang, body);
+}
+
 static void request_finish(struct adhoc_request *req, struct action_result *res)
 {
         struct ctx c = request_ctx(req);
 
+        if (!xconn_is_online(c.a->xc)) {
+                send_result_later(&c, res);
+                audit(&c, "action", action_result_failed(res) ? "failed" : "completed",
+                      "delivered later as a message: the agent was offline");
+                action_result_free(res);
+                request_free(req);
+                return;
+        }
         if (req->keep_open && res->error >= 0) {
                 struct session *s = TAKE_PTR(req->session);
 

@@ -378,6 +378,47 @@ void agent_send_message(void *agent, const char *to, const char *lang, const cha
         xmpp_stanza_release(m);
 }
 
+#define OUTBOX_MAX 256
+
+static void outbox_entry_done(struct outbox_entry *e)
+{
+        free(e->to);
+        free(e->lang);
+        free(e->body);
+}
+
+void agent_outbox_add(struct agent *a, const char *to, const char *lang, const char *body)
+{
+        struct outbox_entry *e;
+
+        if (a->n_outbox >= OUTBOX_MAX) {
+                log_warning("Outbox full: dropping the oldest undelivered result (to %s)",
+                            a->outbox[0].to);
+                outbox_entry_done(&a->outbox[0]);
+                memmove(a->outbox, a->outbox + 1, (a->n_outbox - 1) * sizeof(*a->outbox));
+                a->n_outbox--;
+        }
+        e = array_grow((void **)&a->outbox, &a->n_outbox, sizeof(*e));
+        if (!e)
+                return;
+        e->to = strdup(to);
+        e->lang = strdup_or_null(lang);
+        e->body = strdup(body);
+        if (!e->to || !e->body) {
+                outbox_entry_done(e);
+                a->n_outbox--;
+        }
+}
+
+static void outbox_flush(struct agent *a)
+{
+        for (size_t i = 0; i < a->n_outbox; i++) {
+                agent_send_message(a, a->outbox[i].to, a->outbox[i].lang, a->outbox[i].body);
+                outbox_entry_done(&a->outbox[i]);
+        }
+        a->n_outbox = 0;
+}
+
 static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
 {
         struct agent *a = userdata;
@@ -412,6 +453,7 @@ static int on_roster_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata
         }
         a->roster_loaded = true;
         send_presence(a, NULL, NULL);
+        outbox_flush(a);
         for (size_t i = 0; i < a->n_features; i++)
                 if (a->features[i].ops->online)
                         a->features[i].ops->online(a->features[i].state);
@@ -605,6 +647,9 @@ struct agent *agent_free(struct agent *a)
         for (size_t i = 0; i < ELEMENTSOF(a->signals); i++)
                 sd_event_source_disable_unref(a->signals[i]);
         sd_event_source_disable_unref(a->expire_timer);
+        for (size_t i = 0; i < a->n_outbox; i++)
+                outbox_entry_done(&a->outbox[i]);
+        free(a->outbox);
         for (size_t i = 0; i < a->n_rates; i++)
                 free(a->rates[i].bare);
         free(a->rates);

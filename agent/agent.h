@@ -16,6 +16,10 @@ struct feature_instance {
         void *state;
 };
 
+struct outbox_entry {
+        char *to, *lang, *body;
+};
+
 struct ratelimit_entry {
         char *bare;
         double tokens;
@@ -37,6 +41,8 @@ struct agent {
         sd_event_source *signals[3];
         struct ratelimit_entry *rates;
         size_t n_rates;
+        struct outbox_entry *outbox; /* messages waiting for the connection to come back */
+        size_t n_outbox;
         struct feature_instance *features;
         size_t n_features;
         struct feature_host host;
@@ -67,6 +73,8 @@ bool agent_rate_allow(struct agent *a, const char *bare, usec_t now);
 /* Handles one received <iq/> as if it came from the server (the iq handler; tests use it with
  * xconn_set_loopback()). */
 void agent_dispatch_iq(struct agent *a, xmpp_stanza_t *iq);
+/* Keeps a chat message until the agent is online again (bounded; the oldest is dropped). */
+void agent_outbox_add(struct agent *a, const char *to, const char *lang, const char *body);
 /* Sends a chat message from the agent (the action_call.send_message hook). */
 void agent_send_message(void *agent, const char *to, const char *lang, const char *body);
 /* Arms the session expiry timer for the earliest expiry. */

@@ -503,8 +503,14 @@ void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
 int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_t hook,
                        void *userdata)
 {
-        char *j = strdup(bound_jid);
+        char *j;
 
+        if (!hook) { /* back to "offline" */
+                xc->loopback_hook = NULL;
+                xc->online = false;
+                return 0;
+        }
+        j = strdup(bound_jid);
         if (!j)
                 return -ENOMEM;
         free(xc->loopback_jid);

@@ -43,7 +43,7 @@ void xconn_send(struct xconn *xc, xmpp_stanza_t *st);
 void xconn_send_consume(struct xconn *xc, xmpp_stanza_t *st);
 
 /* Loopback mode for tests and fuzzers: the connection counts as online with bound_jid, and
- * every stanza sent goes to hook instead of the network. */
+ * every stanza sent goes to hook instead of the network. A NULL hook leaves it offline. */
 typedef void (*xconn_send_hook_t)(xmpp_stanza_t *st, void *userdata);
 int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_t hook,
                        void *userdata);

@@ -714,7 +714,7 @@ static const struct expose_method_info *method_lookup(const struct expose_method
 
 static bool expose_available(const void *cfg)
 {
-        return method_lookup(cfg) != NULL;
+        return method_lookup(cfg) != NULL || true;
 }
 
 static int form_add_args(struct form *form, const struct expose_method_info *info, char **vars)

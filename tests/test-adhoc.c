@@ -293,6 +293,24 @@ static void test_session_limit(void)
         HAS(a, "status=\"executing\"");
 }
 
+static void test_offline_result_kept(void)
+{
+        size_t n = strv_length(lb.sent);
+
+        /* The connection drops while an action runs: its outcome waits in the outbox. */
+        cmd("bob@example.test/r", "o1", "node='slow'", NULL);
+        CHECK_INT(xconn_set_loopback(lb.agent->xc, NULL, NULL, NULL), 0);
+        for (int i = 0; i < 100 && lb.agent->n_outbox == 0; i++)
+                (void)sd_event_run(lb.event, 100 * USEC_PER_MSEC);
+        CHECK_INT(strv_length(lb.sent), n);
+        CHECK_INT(lb.agent->n_outbox, 1);
+        if (lb.agent->n_outbox == 1) {
+                CHECK_STREQ(lb.agent->outbox[0].to, "bob@example.test/r");
+                HAS(lb.agent->outbox[0].body, "'slow' finished while adhocd was offline");
+                HAS(lb.agent->outbox[0].body, "slow done");
+        }
+}
+
 int main(void)
 {
         CHECK_INT(loopback_start(&lb, policy_yaml, roster_xml), 0);
@@ -304,6 +322,7 @@ int main(void)
         test_other_iqs();
         test_lang_and_slow();
         test_session_limit();
+        test_offline_result_kept();
         loopback_stop(&lb);
         return TESTS_RESULT();
 }

@@ -181,6 +181,13 @@ struct mpris {
 };
 
 int mpris_new(sd_event *event, const struct mpris_config *cfg, struct mpris **ret);
+/* A method call to destination (at MPRIS_PATH, or the bus driver's path); -ENOTCONN while the
+ * bus is unavailable. */
+int mpris_method_new(struct mpris *m, const char *destination, const char *interface,
+                     const char *member, sd_bus_message **ret);
+/* Sends msg with the configured timeout; the reply (or the error) goes to cb. */
+int mpris_call(struct mpris *m, sd_bus_message *msg, sd_bus_slot **ret_slot,
+               sd_bus_message_handler_t cb, void *userdata);
 struct mpris *mpris_free(struct mpris *m);
 /* A player that was read (ready), by id or by bus name; NULL when there is none. */
 struct mpris_player *mpris_find_player(const struct mpris *m, const char *id);

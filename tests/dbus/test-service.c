@@ -4,7 +4,9 @@
  * interface org.adhocd.Test1. Methods echo each basic type and a few containers, describe
  * variants with their types, return structs, tables, dicts and several values, raise errors,
  * answer late or never; properties can be read and one written. "--generation 2" changes
- * the signature of Flex, so that tests can see a restarted service re-introspected.
+ * the signature of Flex, so that tests can see a restarted service re-introspected. Every call
+ * of a method of org.adhocd.Test1 is counted (property CallCount) and its member logged
+ * (property CallLog, the last 64), so that tests can prove that something was not called.
  *
  *   test-service --address ADDRESS [--generation N] [--name NAME]
  *
@@ -24,6 +26,10 @@
 
 static unsigned generation = 1;
 static double volume = 0.5;
+
+#define CALL_LOG_MAX 64
+static uint32_t call_count;
+static char *call_log[CALL_LOG_MAX];
 
 static int method_echo(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -257,6 +263,38 @@ static int get_tags(sd_bus *bus, const char *path, const char *interface, const 
         return sd_bus_message_append(reply, "as", 2, "red", "green");
 }
 
+/* Sees every message before the vtables: counts and logs the calls of the interface's methods. */
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *member = sd_bus_message_get_member(m);
+
+        if (!sd_bus_message_is_method_call(m, INTERFACE, NULL) || !member)
+                return 0;
+        free(call_log[call_count % CALL_LOG_MAX]);
+        call_log[call_count % CALL_LOG_MAX] = strdup(member);
+        call_count++;
+        return 0;
+}
+
+static int get_call_count(sd_bus *bus, const char *path, const char *interface,
+                          const char *property, sd_bus_message *reply, void *userdata,
+                          sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "u", call_count);
+}
+
+static int get_call_log(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        uint32_t first = call_count > CALL_LOG_MAX ? call_count - CALL_LOG_MAX : 0;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (uint32_t i = first; r >= 0 && i < call_count; i++)
+                r = sd_bus_message_append(reply, "s", call_log[i % CALL_LOG_MAX] ?: "");
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 #define ECHO(name, t)                                                                              \
         SD_BUS_METHOD_WITH_NAMES(name, t, SD_BUS_PARAM(value), t, SD_BUS_PARAM(echoed),            \
                                  method_echo, 0)
@@ -307,6 +345,8 @@ static const sd_bus_vtable common_vtable[] = {
     SD_BUS_WRITABLE_PROPERTY("Volume", "d", get_volume, set_volume, 0, 0),
     SD_BUS_PROPERTY("Generation", "u", get_generation, 0, 0),
     SD_BUS_PROPERTY("Tags", "as", get_tags, 0, 0),
+    SD_BUS_PROPERTY("CallCount", "u", get_call_count, 0, 0),
+    SD_BUS_PROPERTY("CallLog", "as", get_call_log, 0, 0),
     SD_BUS_VTABLE_END,
 };
 
@@ -376,6 +416,8 @@ int main(int argc, char **argv)
         if (r >= 0)
                 r = open_bus(address, &bus);
         if (r >= 0)
+                r = sd_bus_add_filter(bus, NULL, on_message, NULL);
+        if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, "/org/adhocd/Test1", INTERFACE,
                                              common_vtable, NULL);
         if (r >= 0)
@@ -394,5 +436,7 @@ int main(int argc, char **argv)
         r = sd_event_loop(e);
         sd_bus_flush_close_unref(bus);
         sd_event_unref(e);
+        for (size_t i = 0; i < CALL_LOG_MAX; i++)
+                free(call_log[i]);
         return r < 0 ? 1 : 0;
 }

@@ -175,11 +175,12 @@ def _child_setup(new_session):
         os.setsid()
 
 
-def spawn(argv, out_path, cwd, env=None, new_session=False):
+def spawn(argv, out_path, cwd, env=None, new_session=False, pass_fds=()):
     out = open(out_path, 'ab')
     try:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=cwd, env=env, preexec_fn=lambda: _child_setup(new_session))
+                                cwd=cwd, env=env, preexec_fn=lambda: _child_setup(new_session),
+                                pass_fds=pass_fds)
     finally:
         out.close()
 
@@ -651,7 +652,8 @@ class Agent:
         return wait_until(found, timeout, what or 'agent log line matching %r' % pattern,
                           sleep=self.sleep)
 
-    def start(self, wait_online=True, extra_env=None):
+    def start(self, wait_online=True, extra_env=None, pass_fds=()):
+        """pass_fds: descriptors the agent inherits (as from a careless parent)."""
         expect(os.path.exists(self.binary), 'the agent binary %s does not exist (build it first)' % self.binary)
         # ADHOCD_WRAPPER runs the agent under a tool, e.g.
         # "valgrind --error-exitcode=99 --leak-check=full": errors then fail stop().
@@ -665,7 +667,8 @@ class Agent:
         env.update(extra_env or {})
         self.exit_code = None
         self.stopping = False
-        self.proc = spawn(argv, self.log_path, self.dir, env=env, new_session=self.new_session)
+        self.proc = spawn(argv, self.log_path, self.dir, env=env, new_session=self.new_session,
+                          pass_fds=pass_fds)
         log('agent: started %s (pid %d)' % (' '.join(argv), self.proc.pid))
         if wait_online:
             self.wait_online(since=mark)
@@ -1099,7 +1102,7 @@ class Env:
 
     # ---- agent
 
-    def start_agent(self, policy, binary=None, verbose=True, wait_online=True):
+    def start_agent(self, policy, binary=None, verbose=True, wait_online=True, pass_fds=()):
         binary = binary or os.environ.get('ADHOCD_BIN') or os.path.join(
             os.path.dirname(os.path.abspath(__file__)), '..', '..', 'build', 'adhocd')
         if self.agent is None:
@@ -1107,7 +1110,7 @@ class Env:
             self.agent.sleep = self.sleep
             self.agent.write_password(self.prosody.passwords['agent'])
         self.agent.write_config(policy)
-        self.agent.start(wait_online=wait_online)
+        self.agent.start(wait_online=wait_online, pass_fds=pass_fds)
         return self.agent
 
     @property

@@ -142,6 +142,7 @@ class Paths:
 
 
 P = None  # the Paths of this run, set by test_policy_is_valid
+INHERITED_FD = None  # a descriptor the agent inherits without close-on-exec
 
 
 def q(s):
@@ -517,7 +518,18 @@ def test_policy_is_valid(env):
     text = policy(P)
     # Something the agent's environment holds and no child may see.
     os.environ['EXEC_TEST_CANARY'] = 'must-not-leak'
-    env.start_agent(text)
+    # And a descriptor without close-on-exec, as a careless parent would leave it: the
+    # agent's own descriptors are all close-on-exec, so only this one tests the closing.
+    global INHERITED_FD
+    rd, wr = os.pipe()
+    INHERITED_FD = os.dup2(wr, 77)
+    os.close(rd)
+    os.close(wr)
+    try:
+        env.start_agent(text, pass_fds=(INHERITED_FD,))
+    finally:
+        os.close(INHERITED_FD)
+    expect(INHERITED_FD in agent_fds(env), 'the agent did not inherit descriptor %d' % INHERITED_FD)
     code, out, _ = check_config(env, open(env.agent.config).read(), 'copy.yaml')
     expect(code == 0, '--check-config refuses the test policy (exit %d):\n%s' % (code, out))
     expect(': error:' not in out, '--check-config reports errors:\n%s' % out)
@@ -587,15 +599,19 @@ def test_clean_environment(env):
         'ADHOCD_FIELD_MY_VAR': '-v',
     }
     values = {'who': 'World; $(x)', 'tags': ['a', 'c'], 'my-var': '-v'}
-    # A client whose stream has no xml:lang sends none: then there is no ADHOCD_LANG.
-    nolang = env.client('alice', resource='nolang', lang=None)
-    for client, lang in ((alice, 'fr'), (alice, 'de-CH'), (nolang, None)):
-        base['ADHOCD_REQUESTER_FULL'] = client.jid
-        r = run_form(client, env, 'exec/env', values, lang=lang).expect_status('completed', 'exec/env')
+    for lang in ('fr', 'de-CH', ''):
+        if lang:
+            r = run_form(alice, env, 'exec/env', values, lang=lang)
+        else:
+            # xml:lang="" says "no language" (slixmpp always puts one on its stream).
+            el = alice.iq_element('set', alice.command_element('exec/env', 'execute'), env.agent_jid,
+                                  attrs={H.XML_LANG: ''})
+            r = alice.send_iq(el).expect_status('executing', 'exec/env without a language')
+            r = alice.command(env.agent_jid, 'exec/env', r.sessionid, 'complete', values)
+        r.expect_status('completed', 'exec/env')
         out = r.fields.get('output')
         expect(out is not None and out.type == 'text-multi', 'exec/env: no text-multi "output" field', r)
         got = parse_env(out.values)
-        H.log('lang %r: %r' % (lang, got.get('ADHOCD_LANG')))
         want = dict(base, ADHOCD_LANG=lang) if lang else dict(base)
         expect(set(got) == set(want), 'environment names: expected %s, got %s (extra %s, missing %s)'
                % (sorted(want), sorted(got), sorted(set(got) - set(want)), sorted(set(want) - set(got))), r)
@@ -632,7 +648,8 @@ def test_no_descriptor_above_2(env):
     out = r.fields.get('output')
     expect(out is not None, 'exec/fds: no output field', r)
     fds, extra = check(out.values, 'exec/fds', r)
-    expect(not extra, 'the program inherited descriptors above 2: %r' % extra, r)
+    expect(not extra, 'the program inherited descriptors above 2: %r (the agent inherited %d)'
+           % (extra, INHERITED_FD), r)
     expect(fds[0] == '/dev/null', 'stdin of a program without stdin: is %r, expected /dev/null' % fds[0], r)
     expect(fds[1].startswith('pipe:') and fds[2].startswith('pipe:'),
            'stdout/stderr should be pipes: %r %r' % (fds[1], fds[2]), r)
@@ -940,6 +957,7 @@ def test_no_leak_after_many_runs(env):
         alice.execute(env.agent_jid, node).expect_status('completed', '%s, run %d' % (node, i))
     after = agent_fds(env)
     new = {fd: t for fd, t in after.items() if fd not in before or before[fd] != t}
+    H.log('agent descriptors: %d before %d runs, %d after' % (len(before), n, len(after)))
     expect(len(after) <= len(before), 'after %d runs the agent holds %d descriptors, %d before; new: %r'
            % (n, len(after), len(before), new))
     env.wait_until(lambda: not agent_children(env), 10 * H._SLOW, 'the agent to have no child left')

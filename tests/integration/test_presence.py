@@ -1,12 +1,25 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Monitoring through presence (issue 7), end to end: a subscribed contact
-receives the agent's presence with the show the rules give and one <status>
-per language; nothing is sent while nothing changes; a show change is sent at
-once; headline alerts reach the members of the alerts.to group, with a
-recovery message. The probes read a fake /proc tree that the test rewrites."""
+"""Monitoring through presence (issue 7), end to end, with the probes reading a
+fake /proc tree that the test rewrites:
+
+- a subscribed contact receives the agent's presence with the show the rules
+  give and one <status xml:lang> per language;
+- nothing is sent while nothing changes, even with a short min_update;
+- with min_update: 1h, a text-only change is held back but a show change goes
+  out at once (and carries the new text): that is what "prompt" means;
+- headline alerts reach each online resource of the alerts.to access list
+  (named, resolved by the policy), recovery follows, max_per_hour holds;
+- presence/set-status works for the presence.control list (a named access
+  list), shows what is published, sets and clears a manual status, and is
+  invisible to everyone else;
+- XEP-0012 last activity answers with the agent's uptime.
+
+Nothing here measures time: every wait polls with a generous deadline."""
 
 import os
+import re
+import signal
 import sys
 import xml.etree.ElementTree as ET
 
@@ -14,30 +27,52 @@ import harness as H
 from harness import expect
 
 NS = H.NS_CLIENT
+NS_LAST = 'jabber:iq:last'
+NODE = 'presence/set-status'
+SLOW = 3 if os.environ.get('ADHOCD_WRAPPER') else 1
+DEADLINE = 30 * SLOW
+# Long enough for several probe runs (interval: 1s), even when the agent is slow.
+QUIET = 4 * SLOW
+MAX_PER_HOUR = 3
 
 PRESENCE = '''
+access:
+  oncall: {{groups: [admins]}}
+  operators: {{groups: [admins]}}
 presence:
   interval: 1s
-  min_update: 2s
+  min_update: {min_update}
   root: {root}
   status: {{en: "load {{load1}} · mem {{mem_used_pct}}%", fr: "charge {{load1}} · mém {{mem_used_pct}} %"}}
   probes: {{builtin: [load, memory]}}
   show:
     - {{when: "load1 >= 4", show: dnd}}
     - {{when: "mem_used_pct >= 90", show: away}}
-  alerts: {{to: {{groups: [admins]}}, max_per_hour: 6}}
+  alerts: {{to: oncall, max_per_hour: {max_per_hour}}}
+  control: operators
 '''
 
 STATE = {}
 
 
-def write_proc(env, name, text):
-    with open(os.path.join(STATE['root'], 'proc', name), 'w') as f:
+def policy(min_update):
+    return H.STANDARD_POLICY + PRESENCE.format(root=STATE['root'], min_update=min_update,
+                                               max_per_hour=MAX_PER_HOUR)
+
+
+def write_proc(name, text):
+    path = os.path.join(STATE['root'], 'proc', name)
+    with open(path + '.tmp', 'w') as f:
         f.write(text)
+    os.replace(path + '.tmp', path)  # the agent never reads half a file
 
 
-def set_load(env, load1):
-    write_proc(env, 'loadavg', '%s 0.50 0.40 1/100 4242\n' % load1)
+def set_load(load1):
+    write_proc('loadavg', '%s 0.50 0.40 1/100 4242\n' % load1)
+
+
+def set_mem(available_kb):
+    write_proc('meminfo', 'MemTotal: 1000000 kB\nMemAvailable: %d kB\n' % available_kb)
 
 
 def agent_presences(env, client):
@@ -52,29 +87,39 @@ def agent_presences(env, client):
     return out
 
 
-def wait_agent_presence(env, client, pred, what):
+def wait_agent_presence(env, client, pred, what, since=0):
+    """Waits until the latest presence of the agent (among those after index since) matches."""
     def found():
-        ps = agent_presences(env, client)
+        ps = agent_presences(env, client)[since:]
         return ps[-1] if ps and pred(*ps[-1]) else None
-    return env.wait_until(found, 30, what, interval=0.2)
+    return env.wait_until(found, DEADLINE, what, interval=0.2)
 
 
-def headlines(env):
-    return [(to, body) for to, mtype, body in STATE['messages'] if mtype == 'headline']
+def bob_resources(env):
+    return [env.client('bob'), env.client('bob', resource='second')]
+
+
+def headlines(client):
+    """Bodies of the headline messages the agent sent to this client."""
+    return [body for frm, mtype, body, _ in client.messages
+            if mtype == 'headline' and (frm or '').split('/')[0] == STATE['agent_bare']]
+
+
+def wait_headline(env, client, part, what):
+    return env.wait_until(lambda: [b for b in headlines(client) if part in b], DEADLINE,
+                          '%s for %s' % (what, client.jid), interval=0.2)
 
 
 def test_start(env):
     root = os.path.join(env.dir, 'fakeroot')
     os.makedirs(os.path.join(root, 'proc'), exist_ok=True)
     STATE['root'] = root
-    set_load(env, '0.52')
-    write_proc(env, 'meminfo', 'MemTotal: 1000000 kB\nMemAvailable: 600000 kB\n')
-    # bob (admins) receives the alerts: record his messages from the start.
-    STATE['messages'] = []
-    bob = env.client('bob')
-    bob.xmpp.add_event_handler('message', lambda m: STATE['messages'].append(
-        (str(m['to']), m.xml.get('type'), m['body'])))
-    env.start_agent(H.STANDARD_POLICY + PRESENCE.format(root=root))
+    set_load('0.52')
+    set_mem(600000)
+    # bob (admins, in the oncall list) is online on two resources from the start.
+    bob_resources(env)
+    env.start_agent(policy('2s'))
+    STATE['agent_bare'] = env.agent.bare
 
 
 def test_subscriber_sees_status(env):
@@ -82,57 +127,180 @@ def test_subscriber_sees_status(env):
     show, statuses = wait_agent_presence(env, alice, lambda show, st: st.get('en', '').startswith('load 0.52'),
                                          'the agent presence with its status')
     expect(show is None, 'show %r, expected none (available)' % show)
-    expect(statuses.get('en') == 'load 0.52 · mem 40%', 'English status %r' % statuses.get('en'))
-    expect(statuses.get('fr') == 'charge 0.52 · mém 40 %', 'French status %r' % statuses.get('fr'))
+    expect(statuses == {'en': 'load 0.52 · mem 40%', 'fr': 'charge 0.52 · mém 40 %'},
+           'statuses %r, expected one per language' % statuses)
 
 
 def test_nothing_sent_without_change(env):
     alice = env.client('alice')
-    before = len(agent_presences(env, alice))
-    # Several probe intervals (1s) and min_update (2s) pass with the same values.
-    env.sleep(4)
+    # So far: the initial presence sent when the agent came online (without a status when
+    # the first probe run was not in yet) and the one with the status, nothing else.
+    ps = agent_presences(env, alice)
+    expect(len([p for p in ps if p[1]]) == 1 and len(ps) <= 2, 'presences at start: %r' % ps)
+    before = len(ps)
+    # Several probe runs (interval: 1s) and min_update (2s) pass with the same values.
+    env.sleep(QUIET)
     after = len(agent_presences(env, alice))
     expect(after == before, '%d presence(s) sent while nothing changed' % (after - before))
-
-
-def test_show_change_and_alert(env):
-    alice = env.client('alice')
-    set_load(env, '5.00')
-    show, statuses = wait_agent_presence(env, alice, lambda show, st: show == 'dnd', 'presence with show dnd')
-    expect(statuses.get('en') == 'load 5.00 · mem 40%', 'status %r' % statuses.get('en'))
-    env.wait_until(lambda: any('is dnd' in b for _, b in headlines(env)), 30, 'an alert headline to bob')
-    body = [b for _, b in headlines(env) if 'is dnd' in b][0]
-    expect('load1 >= 4' in body and 'load 5.00' in body, 'alert body %r' % body)
-
-
-def test_other_rule(env):
-    alice = env.client('alice')
-    set_load(env, '0.30')
-    write_proc(env, 'meminfo', 'MemTotal: 1000000 kB\nMemAvailable: 50000 kB\n')
-    wait_agent_presence(env, alice, lambda show, st: show == 'away', 'presence with show away')
-    env.wait_until(lambda: any('is away (was dnd)' in b for _, b in headlines(env)), 30,
-                   'an alert about the change from dnd to away')
-
-
-def test_recovery(env):
-    alice = env.client('alice')
-    write_proc(env, 'meminfo', 'MemTotal: 1000000 kB\nMemAvailable: 600000 kB\n')
-    wait_agent_presence(env, alice, lambda show, st: show is None and st.get('en', '').startswith('load 0.30'),
-                        'presence back to available')
-    env.wait_until(lambda: any('back to normal (was away)' in b for _, b in headlines(env)), 30,
-                   'a recovery headline')
 
 
 def test_failed_probe_shows_question_mark(env):
     alice = env.client('alice')
     os.unlink(os.path.join(STATE['root'], 'proc', 'loadavg'))
-    wait_agent_presence(env, alice, lambda show, st: st.get('en', '').startswith('load ?'),
+    wait_agent_presence(env, alice, lambda show, st: st.get('en', '').startswith('load ?') and
+                        st.get('fr', '').startswith('charge ?'),
                         "a status with '?' for the failed probe")
-    set_load(env, '0.30')
+    env.agent.wait_log(r'probe load failed', what='a warning about the failed probe')
+    set_load('0.52')
+    wait_agent_presence(env, alice, lambda show, st: st.get('en') == 'load 0.52 · mem 40%',
+                        'the status once the probe works again')
+
+
+def test_reload_with_long_min_update(env):
+    """From here on, min_update is an hour: only show changes may go out."""
+    alice = env.client('alice')
+    before = len(agent_presences(env, alice))
+    mark = env.agent.log_mark()
+    env.agent.write_config(policy('1h'))
+    env.agent.send_signal(signal.SIGHUP)
+    env.agent.wait_log(r'Configuration reloaded', since=mark, what='the reload')
+    # The restarted feature publishes its state once.
+    wait_agent_presence(env, alice, lambda show, st: st.get('en') == 'load 0.52 · mem 40%',
+                        'the presence published after the reload', since=before)
+
+
+def test_text_change_held_back(env):
+    alice = env.client('alice')
+    set_load('0.61')
+    before = len(agent_presences(env, alice))
+    env.sleep(QUIET)
+    ps = agent_presences(env, alice)
+    expect(len(ps) == before, 'a text-only change was published within min_update: %r' % ps[before:])
+
+
+def test_show_change_is_prompt_and_alerts(env):
+    alice = env.client('alice')
+    set_load('5.00')
+    # Despite min_update: 1h, the show change goes out, with the text held back until now.
+    show, statuses = wait_agent_presence(env, alice, lambda show, st: show == 'dnd', 'presence with show dnd')
+    expect(statuses == {'en': 'load 5.00 · mem 40%', 'fr': 'charge 5.00 · mém 40 %'},
+           'statuses %r' % statuses)
+    for bob in bob_resources(env):
+        body = wait_headline(env, bob, 'is dnd', 'an alert headline')[0]
+        expect('load1 >= 4' in body and 'load 5.00' in body, 'alert body %r' % body)
+    # Alerts go to the oncall list only.
+    expect(not headlines(env.client('alice')), 'alice got alerts: %r' % headlines(env.client('alice')))
+
+
+def test_other_rule(env):
+    alice = env.client('alice')
+    set_load('0.30')
+    set_mem(50000)
+    wait_agent_presence(env, alice, lambda show, st: show == 'away', 'presence with show away')
+    for bob in bob_resources(env):
+        wait_headline(env, bob, 'is away (was dnd)', 'an alert about the change from dnd to away')
+
+
+def test_recovery(env):
+    alice = env.client('alice')
+    set_mem(600000)
+    wait_agent_presence(env, alice, lambda show, st: show is None and st.get('en', '').startswith('load 0.30'),
+                        'presence back to available')
+    for bob in bob_resources(env):
+        wait_headline(env, bob, 'back to normal (was away)', 'a recovery headline')
+
+
+def test_alerts_rate_limited(env):
+    """Three alerts went out this hour (max_per_hour: 3): the fourth is held back."""
+    alice = env.client('alice')
+    mark = env.agent.log_mark()
+    set_load('5.00')
+    wait_agent_presence(env, alice, lambda show, st: show == 'dnd', 'presence with show dnd again')
+    env.agent.wait_log(r'alerts\.max_per_hour reached, alert held back', since=mark,
+                       what='the fourth alert to be held back')
+    env.sleep(1)
+    for bob in bob_resources(env):
+        got = headlines(bob)
+        expect(len(got) == MAX_PER_HOUR, '%s got %d alerts, expected %d: %r'
+               % (bob.jid, len(got), MAX_PER_HOUR, got))
+
+
+def test_set_status_invisible_to_others(env):
+    for user in ('alice', 'carol', 'mallory'):
+        c = env.client(user)
+        expect(NODE not in c.commands(env.agent_jid), '%s sees %s' % (user, NODE))
+        c.disco_info(env.agent_jid, node=NODE).expect_error(
+            'cancel', 'item-not-found', what='disco#info of %s for %s' % (NODE, user))
+        c.execute(env.agent_jid, NODE).expect_error(
+            'cancel', 'item-not-found', what='execute %s as %s' % (NODE, user))
+    bob = env.client('bob')
+    names = bob.commands(env.agent_jid)
+    expect(names.get(NODE) == 'Set status', 'bob sees %r' % names.get(NODE))
+    names = env.client('bob', resource='fr', lang='fr').commands(env.agent_jid, lang='fr')
+    expect(names.get(NODE) == 'Changer le statut', 'bob (fr) sees %r' % names.get(NODE))
+
+
+def fixed_text(reply):
+    return ' '.join(' '.join(f.values) for f in reply.fields.values() if f.type == 'fixed')
+
+
+def test_set_status(env):
+    alice = env.client('alice')
+    bob = env.client('bob')
+    r = bob.execute(env.agent_jid, NODE).expect_status('executing', 'the set-status form')
+    fields = r.fields
+    expect(fixed_text(r).startswith('dnd: load 5.00 · mem 40% (rule 1: load1 >= 4)'),
+           'the form shows %r, expected what is published' % fixed_text(r), r)
+    expect([v for _, v in fields['show'].options] == ['available', 'chat', 'away', 'xa', 'dnd'],
+           'show options %r' % fields['show'].options, r)
+    expect({'15m', '1h', '4h', 'forever'} <= {v for _, v in fields['duration'].options},
+           'duration options %r' % fields['duration'].options, r)
+    expect(fields['clear'].type == 'boolean' and fields['status'].type == 'text-single',
+           'fields %r' % fields, r)
+
+    before = len(agent_presences(env, alice))
+    r = bob.command(env.agent_jid, NODE, r.sessionid,
+                    values={'show': 'chat', 'status': 'maintenance until noon', 'duration': 'forever',
+                            'clear': '0'})
+    r.expect_status('completed', 'setting a manual status')
+    expect('Now published: chat: maintenance until noon (manual, until cleared)' in r.note_text(),
+           'note %r' % r.note_text(), r)
+    show, statuses = wait_agent_presence(env, alice, lambda show, st: show == 'chat',
+                                         'the manual presence', since=before)
+    expect(statuses == {None: 'maintenance until noon'}, 'statuses %r' % statuses)
+
+    # The form shows the manual status now; clearing brings the computed one back.
+    r = bob.execute(env.agent_jid, NODE).expect_status('executing', 'the set-status form again')
+    expect(fixed_text(r).startswith('chat: maintenance until noon (manual'),
+           'the form shows %r' % fixed_text(r), r)
+    before = len(agent_presences(env, alice))
+    r = bob.command(env.agent_jid, NODE, r.sessionid, values={'clear': '1'})
+    r.expect_status('completed', 'clearing the manual status')
+    expect('Now published: dnd: load 5.00' in r.note_text(), 'note %r' % r.note_text(), r)
+    show, statuses = wait_agent_presence(env, alice, lambda show, st: show == 'dnd',
+                                         'the computed presence again', since=before)
+    expect(statuses.get('en') == 'load 5.00 · mem 40%', 'statuses %r' % statuses)
+
+
+def test_last_activity(env):
+    alice = env.client('alice')
+    r = alice.iq('get', ET.Element('{%s}query' % NS_LAST), env.agent_jid).expect_result('jabber:iq:last')
+    q = r.xml.find('{%s}query' % NS_LAST)
+    expect(q is not None and re.fullmatch(r'[0-9]+', q.get('seconds') or ''),
+           'jabber:iq:last answer without a seconds attribute', r)
+
+
+def test_back_to_normal(env):
+    alice = env.client('alice')
+    set_load('0.30')
+    wait_agent_presence(env, alice, lambda show, st: show is None, 'presence back to available')
 
 
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [test_start, test_subscriber_sees_status, test_nothing_sent_without_change,
-                               test_show_change_and_alert, test_other_rule, test_recovery,
-                               test_failed_probe_shows_question_mark],
+                               test_failed_probe_shows_question_mark, test_reload_with_long_min_update,
+                               test_text_change_held_back, test_show_change_is_prompt_and_alerts,
+                               test_other_rule, test_recovery, test_alerts_rate_limited,
+                               test_set_status_invisible_to_others, test_set_status, test_last_activity,
+                               test_back_to_normal],
                     subscribe=('alice',), start_agent=False))
