@@ -30,6 +30,8 @@ struct action_result {
          * protocol error (-EBUSY/-EAGAIN: wait/resource-constraint, -EINVAL: bad-payload,
          * -EPERM/-EACCES: forbidden, others: internal-server-error), using the notes as text. */
         int error;
+        /* A live command's session ends here all the same (what it controls is gone). */
+        bool close;
 };
 
 struct action_result *action_result_new(void);

@@ -417,7 +417,7 @@ static void request_finish(struct adhoc_request *req, struct action_result *res)
                 request_free(req);
                 return;
         }
-        if (req->keep_open && res->error >= 0) {
+        if (req->keep_open && res->error >= 0 && !res->close) {
                 struct session *s = TAKE_PTR(req->session);
 
                 /* The remote stays open: refreshed form, the action's notes, executing. */

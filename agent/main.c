@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
@@ -33,6 +34,10 @@ static int check_config(const char *path)
                 fprintf(stderr, "%s: invalid (%zu error(s))\n", path, d.n_errors);
                 return 1;
         }
+        if (geteuid() == 0 && !p->allow_root)
+                fprintf(stderr, "%s: warning: adhocd refuses to run as root without "
+                                "'allow_root: true'\n",
+                        path);
         printf("%s: valid (%zu command(s)%s)\n", path, p->n_commands,
                d.n > 0 ? ", with warnings" : "");
         return 0;
@@ -64,6 +69,16 @@ static int run(const char *path, bool verbose)
                 log_error("Cannot start: %s is invalid", path);
                 return 1;
         }
+        /* Remote people drive this process: root would hand them the machine on any bug. */
+        if (geteuid() == 0 && !p->allow_root) {
+                policy_free(p);
+                log_error("Refusing to run as root: run adhocd as a dedicated user (see "
+                          "adhocd.service), or set 'allow_root: true' in %s if you really must",
+                          path);
+                return 1;
+        }
+        if (geteuid() == 0)
+                log_warning("Running as root (allow_root: true): every action runs as root too");
 
         r = sd_event_default(&event);
         if (r < 0) {

@@ -15,6 +15,7 @@ static const char *const main_keys[] = {"account",
                                         "commands",
                                         "plugins",
                                         "exec_max_concurrent",
+                                        "allow_root",
                                         NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
 static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
@@ -321,6 +322,37 @@ static bool key_is_main_only(const char *key)
                !strv_contains((char **)included_keys, key);
 }
 
+/* plugins: a map whose keys name built-in features (mpris, ...), each configured once. */
+static int check_plugins(struct policy_ctx *ctx, const struct ynode *doc, const struct ynode *n)
+{
+        int r = 0;
+
+        if (ynode_expect(n, YNODE_MAP, ctx->d) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n->n; i++) {
+                const char *key = n->keys[i]->scalar;
+
+                if (!feature_ops_lookup(key))
+                        r = policy_merge_error(
+                            r, ynode_error(n->keys[i], ctx->d, "unknown plugin '%s'", key));
+                else if (ynode_get(doc, key))
+                        r = policy_merge_error(
+                            r, ynode_error(n->keys[i], ctx->d,
+                                           "'%s' is configured twice: at the top level and "
+                                           "under plugins",
+                                           key));
+        }
+        return r;
+}
+
+/* A feature's section: a top-level key, or a key under plugins:. */
+static const struct ynode *feature_section(const struct ynode *root, const char *key)
+{
+        const struct ynode *n = ynode_get(root, key);
+
+        return n ? n : ynode_get(ynode_get(root, "plugins"), key);
+}
+
 static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool main_file)
 {
         int r;
@@ -347,26 +379,26 @@ static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool 
                                            "files may contain access and commands",
                                            k->scalar));
                 else if (main_file && streq(k->scalar, "plugins"))
-                        r = policy_merge_error(
-                            r, ynode_warning(k, ctx->d, "'%s' is not supported yet; ignored",
-                                             k->scalar));
+                        r = policy_merge_error(r, check_plugins(ctx, doc, doc->items[i]));
         }
         return r;
 }
 
-static int parse_features(struct policy_ctx *ctx, const struct ynode *root)
+/* The features configured in map: the main file's top level, or its plugins: section. A
+ * feature configured in both places was reported by check_plugins(): parsed once. */
+static int parse_features(struct policy_ctx *ctx, const struct ynode *root, const struct ynode *map)
 {
         int r = 0;
 
-        for (size_t i = 0; i < root->n; i++) {
-                const struct feature_ops *ops = feature_ops_lookup(root->keys[i]->scalar);
+        for (size_t i = 0; map && map->type == YNODE_MAP && i < map->n; i++) {
+                const struct feature_ops *ops = feature_ops_lookup(map->keys[i]->scalar);
                 struct feature_config *fc;
                 void *cfg = NULL;
                 int k;
 
-                if (!ops)
+                if (!ops || (map != root && ynode_get(root, ops->key)))
                         continue;
-                k = ops->parse(root->items[i], &cfg, ctx->d);
+                k = ops->parse(map->items[i], &cfg, ctx->d);
                 if (k < 0) {
                         r = policy_merge_error(r, k);
                         continue;
@@ -388,6 +420,9 @@ static int parse_main(struct policy_ctx *ctx, const struct ynode *root)
         int r;
 
         r = parse_account(ctx, root);
+        n = ynode_get(root, "allow_root");
+        if (n && ynode_bool(n, &ctx->p->allow_root, ctx->d) < 0)
+                r = policy_merge_error(r, -EINVAL);
         n = ynode_get(root, "exec_max_concurrent");
         if (n) {
                 uint64_t v;
@@ -396,7 +431,8 @@ static int parse_main(struct policy_ctx *ctx, const struct ynode *root)
                 else
                         ctx->p->exec_max_concurrent = (unsigned)v;
         }
-        r = policy_merge_error(r, parse_features(ctx, root));
+        r = policy_merge_error(r, parse_features(ctx, root, root));
+        r = policy_merge_error(r, parse_features(ctx, root, ynode_get(root, "plugins")));
         n = ynode_get(root, "include");
         if (n)
                 r = policy_merge_error(r, check_include(ctx, n));
@@ -431,7 +467,7 @@ static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, s
         for (size_t i = 0; i < ctx->p->n_features; i++) {
                 const struct feature_config *fc = &ctx->p->features[i];
                 r = policy_merge_error(
-                    r, policy_add_feature_commands(ctx, fc, ynode_get(docs[0], fc->ops->key)));
+                    r, policy_add_feature_commands(ctx, fc, feature_section(docs[0], fc->ops->key)));
         }
         return r;
 }

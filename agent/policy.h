@@ -77,6 +77,7 @@ struct policy {
         struct feature_config *features;
         size_t n_features;
         unsigned exec_max_concurrent; /* 0: the exec backend's default */
+        bool allow_root;              /* run even as uid 0 (discouraged) */
 };
 
 /* Loads the main file, its includes and the password file; adds diagnostics. Returns -EINVAL

@@ -157,8 +157,25 @@ def test_check_config_does_not_connect(env):
         raise H.Failure('--check-config connected to the configured server')
 
 
+def test_refuses_root(env):
+    """The agent will not run as root unless the policy says allow_root: true."""
+    if os.geteuid() != 0:
+        H.log('not root: the refusal cannot be exercised here')
+        return
+    f = Files(env)
+    path = f.write(ACCOUNT + GOOD_COMMANDS)
+    code, out = adhocd('--config', path, timeout=30)
+    expect(code == 1 and 'Refusing to run as root' in out,
+           'as root without allow_root the agent must refuse to start (exit 1), got %s:\n%s'
+           % (code, out))
+    code, out = adhocd('--check-config', '--config', path)
+    expect(code == 0 and 'refuses to run as root' in out,
+           '--check-config as root must warn about allow_root, got %s:\n%s' % (code, out))
+
+
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [
+        test_refuses_root,
         test_version,
         test_valid_config,
         test_each_mistake_with_its_line,
