@@ -19,6 +19,7 @@ static const char *const main_keys[] = {"account",
                                         NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
 static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
+                                           "ping_interval", "ping_timeout",
                                            "tls", "ca_file",  "priority",      NULL};
 static const char *const sessions_keys[] = {"idle_timeout", "max_per_requester", "max_total",
                                             "rate_per_minute", NULL};
@@ -31,6 +32,8 @@ static struct policy *policy_new(void)
         if (!p)
                 return NULL;
         p->account.tls = TLS_REQUIRED;
+        p->account.ping_interval = 60 * USEC_PER_SEC;
+        p->account.ping_timeout = 30 * USEC_PER_SEC;
         p->sessions = (struct sessions_config){
             .idle_timeout = 10 * 60 * USEC_PER_SEC,
             .max_per_requester = 5,
@@ -233,6 +236,16 @@ static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
                 a->priority = (int)prio;
         else if (n)
                 r = policy_merge_error(r, -EINVAL);
+        n = ynode_get(account, "ping_interval");
+        if (n && ynode_duration(n, &a->ping_interval, ctx->d) < 0)
+                r = policy_merge_error(r, -EINVAL);
+        else if (n && a->ping_interval < USEC_PER_SEC)
+                r = policy_merge_error(r, ynode_error(n, ctx->d, "ping_interval: at least 1s"));
+        n = ynode_get(account, "ping_timeout");
+        if (n && ynode_duration(n, &a->ping_timeout, ctx->d) < 0)
+                r = policy_merge_error(r, -EINVAL);
+        else if (n && a->ping_timeout < USEC_PER_SEC)
+                r = policy_merge_error(r, ynode_error(n, ctx->d, "ping_timeout: at least 1s"));
         return r;
 }
 
@@ -466,8 +479,9 @@ static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, s
          * in duplicate messages. */
         for (size_t i = 0; i < ctx->p->n_features; i++) {
                 const struct feature_config *fc = &ctx->p->features[i];
-                r = policy_merge_error(
-                    r, policy_add_feature_commands(ctx, fc, feature_section(docs[0], fc->ops->key)));
+                const struct ynode *section = feature_section(docs[0], fc->ops->key);
+
+                r = policy_merge_error(r, policy_add_feature_commands(ctx, fc, section));
         }
         return r;
 }

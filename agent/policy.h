@@ -30,6 +30,8 @@ struct account {
         enum tls_mode tls;
         char *ca_file;
         int priority;
+        usec_t ping_interval; /* XEP-0199 keepalive to the server (default 60 s) */
+        usec_t ping_timeout;  /* no answer within this: reconnect (default 30 s) */
 };
 
 struct sessions_config {

@@ -12,8 +12,6 @@
 #include "log.h"
 #include "stanza.h"
 
-#define PING_INTERVAL (60 * USEC_PER_SEC)
-#define PING_TIMEOUT  (30 * USEC_PER_SEC)
 #define BACKOFF_MAX   (60 * USEC_PER_SEC)
 #define STOP_TIMEOUT  (5 * USEC_PER_SEC)
 #define TICK_INTERVAL (250 * USEC_PER_MSEC)
@@ -30,6 +28,7 @@ struct xconn {
         char *jid, *password, *host, *ca_file, *domain;
         uint16_t port;
         enum tls_mode tls;
+        usec_t ping_every, ping_wait;
         bool verbose;
 
         xmpp_log_t log;
@@ -209,7 +208,7 @@ static int on_ping_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
         xc->ping_timeout = sd_event_source_unref(xc->ping_timeout);
         log_warning("The server did not answer a ping within %llu s; reconnecting",
-                    (unsigned long long)(PING_TIMEOUT / USEC_PER_SEC));
+                    (unsigned long long)(xc->ping_wait / USEC_PER_SEC));
         xmpp_disconnect(xc->conn);
         return 0;
 }
@@ -230,7 +229,7 @@ static int on_ping_interval(sd_event_source *s, uint64_t usec, void *userdata)
         int r;
 
         if (!xc->online || xc->ping_timeout)
-                return rearm(s, PING_INTERVAL);
+                return rearm(s, xc->ping_every);
         snprintf(xc->ping_id, sizeof(xc->ping_id), "keepalive-%u", ++xc->ping_seq);
         iq = xmpp_iq_new(xc->ctx, "get", xc->ping_id);
         if (iq) {
@@ -239,11 +238,12 @@ static int on_ping_interval(sd_event_source *s, uint64_t usec, void *userdata)
                 xmpp_id_handler_add(xc->conn, on_ping_reply, xc->ping_id, xc);
                 xconn_send_consume(xc, iq);
                 r = sd_event_add_time_relative(xc->event, &xc->ping_timeout, CLOCK_MONOTONIC,
-                                               PING_TIMEOUT, USEC_PER_SEC, on_ping_timeout, xc);
+                                               xc->ping_wait, USEC_PER_SEC / 4, on_ping_timeout,
+                                               xc);
                 if (r < 0)
                         log_warning_errno(r, "Failed to arm the ping timeout: %m");
         }
-        return rearm(s, PING_INTERVAL);
+        return rearm(s, xc->ping_every);
 }
 
 static void xconn_went_offline(struct xconn *xc)
@@ -282,8 +282,9 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                 xc->online = true;
                 xc->attempt = 0;
                 xc->ping = sd_event_source_disable_unref(xc->ping);
-                r = sd_event_add_time_relative(xc->event, &xc->ping, CLOCK_MONOTONIC, PING_INTERVAL,
-                                               USEC_PER_SEC, on_ping_interval, xc);
+                r = sd_event_add_time_relative(xc->event, &xc->ping, CLOCK_MONOTONIC,
+                                               xc->ping_every, USEC_PER_SEC / 4,
+                                               on_ping_interval, xc);
                 if (r < 0)
                         log_warning_errno(r, "Failed to arm the keepalive ping: %m");
                 if (xc->tls == TLS_TRUST_SELF_SIGNED)
@@ -356,6 +357,8 @@ int xconn_new(sd_event *event, const struct account *account, bool verbose,
         xc->verbose = verbose;
         xc->tls = account->tls;
         xc->port = account->port;
+        xc->ping_every = account->ping_interval ? account->ping_interval : 60 * USEC_PER_SEC;
+        xc->ping_wait = account->ping_timeout ? account->ping_timeout : 30 * USEC_PER_SEC;
         xc->jid = strdup(account->jid);
         xc->password = strdup_or_null(account->password);
         xc->host = strdup_or_null(account->host);

@@ -600,7 +600,8 @@ class Agent:
                 '  port: %d\n'
                 '  tls: required\n'
                 '  ca_file: %s\n' % (self.bare, q(self.password_file), HOST, self.prosody.port,
-                                     q(self.pki.ca_cert)))
+                                     q(self.pki.ca_cert))
+                + ''.join('  %s\n' % line for line in getattr(self, 'extra_account', ())))
 
     def write_password(self, password):
         fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -89,6 +89,24 @@ def test_roster_fetched_at_connect(env):
                    'carol to lose test/admin', interval=0.3)
 
 
+def test_silent_server(env):
+    """A server that stops answering (SIGSTOP: the TCP connection stays up) is noticed by the
+    XEP-0199 keepalive: no answer within ping_timeout, the agent reconnects."""
+    env.agent.stop()
+    env.agent.extra_account = ['ping_interval: 1s', 'ping_timeout: 2s']
+    env.agent.write_config(H.STANDARD_POLICY)
+    env.agent.start()
+    drop_clients(env)
+    mark = env.agent.log_mark()
+    env.prosody.proc.send_signal(signal.SIGSTOP)
+    try:
+        env.agent.wait_log(r'did not answer a ping', since=mark, timeout=60)
+    finally:
+        env.prosody.proc.send_signal(signal.SIGCONT)
+    env.agent.wait_online(since=mark, timeout=RECONNECT_TIMEOUT)
+    commands_work(env, 'after a silent server')
+
+
 def test_single_agent_session(env):
     # After the reconnects exactly one agent resource is online (no leaked sessions).
     alice = env.client('alice')
@@ -103,5 +121,6 @@ if __name__ == '__main__':
         test_reconnect_after_kill,
         test_reconnect_after_outage,
         test_roster_fetched_at_connect,
+        test_silent_server,
         test_single_agent_session,
     ]))
