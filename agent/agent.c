@@ -6,6 +6,7 @@
 
 #include "adhoc.h"
 #include "plugins.h"
+#include "caps.h"
 #include "disco.h"
 #include "jid.h"
 #include "log.h"
@@ -236,6 +237,22 @@ void agent_dispatch_iq(struct agent *a, xmpp_stanza_t *iq)
         (void)on_iq(xconn_conn(a->xc), iq, a);
 }
 
+/* XEP-0115: lets clients cache what the agent supports instead of asking each time. */
+static void add_caps(xmpp_stanza_t *presence)
+{
+        const char *ver = disco_caps_ver();
+        xmpp_stanza_t *c;
+
+        if (!ver)
+                return;
+        c = stanza_add_child(presence, "c", NS_CAPS);
+        if (!c)
+                return;
+        xmpp_stanza_set_attribute(c, "hash", "sha-1");
+        xmpp_stanza_set_attribute(c, "node", CAPS_NODE);
+        xmpp_stanza_set_attribute(c, "ver", ver);
+}
+
 static void send_presence(struct agent *a, const char *type, const char *to)
 {
         xmpp_stanza_t *p = xmpp_presence_new(xconn_ctx(a->xc));
@@ -257,6 +274,7 @@ static void send_presence(struct agent *a, const char *type, const char *to)
                 }
                 snprintf(prio, sizeof(prio), "%d", a->policy->account.priority);
                 stanza_add_text_child(p, "priority", prio);
+                add_caps(p);
         }
         xconn_send_consume(a->xc, p);
 }

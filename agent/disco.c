@@ -4,15 +4,38 @@
 #include <sys/utsname.h>
 
 #include "agent.h"
+#include "caps.h"
 #include "jid.h"
 #include "stanza.h"
 
 static const char *const agent_features[] = {
     NS_COMMANDS, NS_DISCO_INFO, NS_DISCO_ITEMS,   NS_XDATA, NS_XDATA_VALIDATE,
-    NS_PING,     NS_VERSION,    "jabber:iq:last", NULL,
+    NS_PING,     NS_VERSION,    "jabber:iq:last", NS_CAPS,  NULL,
 };
 
 static const char *const command_features[] = {NS_COMMANDS, NS_XDATA, NULL};
+
+static const struct caps_identity agent_identity = {"client", "bot", NULL, "adhocd"};
+
+const char *disco_caps_ver(void)
+{
+        static char *ver;
+
+        /* The agent's features never change while it runs: computed once. */
+        if (!ver)
+                ver = caps_ver(&agent_identity, 1, agent_features, ELEMENTSOF(agent_features) - 1);
+        return ver;
+}
+
+/* "NODE#VER" of our own caps names the agent's plain disco#info. */
+static bool is_caps_node(const char *node)
+{
+        const char *ver = disco_caps_ver();
+        size_t n = strlen(CAPS_NODE);
+
+        return ver && strncmp(node, CAPS_NODE, n) == 0 && node[n] == '#' &&
+               streq(node + n + 1, ver);
+}
 
 /* The command the requester may run at node, or NULL: unknown and forbidden look the same. */
 static const struct command *visible_command(struct agent *a, const char *from, const char *node)
@@ -94,10 +117,13 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
         const char *node = xmpp_stanza_get_attribute(query, "node");
         const char *lang = stanza_get_lang(iq);
         const struct command *c = NULL;
+        bool node_is_caps = false;
         xmpp_stanza_t *reply, *q;
         int r;
 
-        if (node && !streq(node, NS_COMMANDS)) {
+        if (node && is_caps_node(node))
+                node_is_caps = true;
+        else if (node && !streq(node, NS_COMMANDS)) {
                 c = visible_command(a, xmpp_stanza_get_from(iq), node);
                 if (!c)
                         return error_reply(iq, XERR_ITEM_NOT_FOUND);
@@ -109,10 +135,11 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
                 r = add_identity(q, "automation", "command-node", i18n_pick(&c->name, lang));
                 if (r >= 0)
                         r = add_features(q, command_features);
-        } else if (node) {
+        } else if (node && !node_is_caps) {
                 r = add_identity(q, "automation", "command-list", NULL);
         } else {
-                r = add_identity(q, "client", "bot", "adhocd");
+                r = add_identity(q, agent_identity.category, agent_identity.type,
+                                 agent_identity.name);
                 if (r >= 0)
                         r = add_features(q, agent_features);
         }

@@ -11,3 +11,5 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
 xmpp_stanza_t *disco_items_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query);
 xmpp_stanza_t *version_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query);
 xmpp_stanza_t *ping_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query);
+/* The XEP-0115 verification string of the agent's disco#info (NULL on OOM). */
+const char *disco_caps_ver(void);

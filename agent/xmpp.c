@@ -283,8 +283,8 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                 xc->attempt = 0;
                 xc->ping = sd_event_source_disable_unref(xc->ping);
                 r = sd_event_add_time_relative(xc->event, &xc->ping, CLOCK_MONOTONIC,
-                                               xc->ping_every, USEC_PER_SEC / 4,
-                                               on_ping_interval, xc);
+                                               xc->ping_every, USEC_PER_SEC / 4, on_ping_interval,
+                                               xc);
                 if (r < 0)
                         log_warning_errno(r, "Failed to arm the keepalive ping: %m");
                 if (xc->tls == TLS_TRUST_SELF_SIGNED)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The XEP-0050 engine end to end without a server: requests in, answers checked. */
+#include "caps.h"
+#include "disco.h"
 #include "loopback-agent.h"
 #include "tests.h"
 
@@ -258,6 +260,32 @@ static void test_other_iqs(void)
         HAS(a, "status=\"completed\"");
 }
 
+static void test_caps(void)
+{
+        char xml[512];
+        const char *a;
+
+        /* Presence carries XEP-0115 caps, and NODE#VER answers the agent's own disco#info. */
+        lb.agent->host.publish_presence(lb.agent, "away", NULL);
+        a = lb.sent[strv_length(lb.sent) - 1];
+        HAS(a, "<show>away</show>");
+        HAS(a, "http://jabber.org/protocol/caps");
+        HAS(a, disco_caps_ver());
+        snprintf(xml, sizeof(xml),
+                 "<iq type='get' id='k1' from='mallory@example.test/p' to='" LOOPBACK_JID "'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#info' node='%s#%s'/></iq>",
+                 CAPS_NODE, disco_caps_ver());
+        a = iq(xml);
+        HAS(a, "type=\"result\"");
+        HAS(a, "var=\"http://jabber.org/protocol/commands\"");
+        snprintf(xml, sizeof(xml),
+                 "<iq type='get' id='k2' from='mallory@example.test/p' to='" LOOPBACK_JID "'>"
+                 "<query xmlns='http://jabber.org/protocol/disco#info' node='%s#wrong'/></iq>",
+                 CAPS_NODE);
+        a = iq(xml);
+        HAS(a, "<item-not-found");
+}
+
 static void test_lang_and_slow(void)
 {
         const char *a;
@@ -320,6 +348,7 @@ int main(void)
         test_form_stage();
         test_confirm_and_cancel();
         test_other_iqs();
+        test_caps();
         test_lang_and_slow();
         test_session_limit();
         test_offline_result_kept();
