@@ -80,12 +80,11 @@ static const struct presence_config *presence_of(const struct policy *p)
 
 static void test_named_lists(void)
 {
-        struct policy *p = ok(ACCOUNT
-                              "access:\n"
-                              "  admins: {groups: [Admins], jids: [root@example.org]}\n"
-                              "  ops: {jids: [\"*@example.org\"]}\n"
-                              "presence:\n" RULE "  alerts: {to: admins}\n"
-                              "  control: [admins, ops]\n",
+        struct policy *p = ok(ACCOUNT "access:\n"
+                                      "  admins: {groups: [Admins], jids: [root@example.org]}\n"
+                                      "  ops: {jids: [\"*@example.org\"]}\n"
+                                      "presence:\n" RULE "  alerts: {to: admins}\n"
+                                      "  control: [admins, ops]\n",
                               NULL);
         const struct presence_config *c;
         const struct command *cmd;
@@ -131,10 +130,10 @@ static void test_named_lists(void)
 static void test_maps_and_includes(void)
 {
         /* A map may mix names (access:) and members; lists may come from an included file. */
-        struct policy *p = ok(ACCOUNT "presence:\n" RULE
-                              "  alerts: {to: {groups: [Oncall], access: [ops]}}\n"
-                              "  control: {jids: [carol@example.org]}\n",
-                              "access:\n  ops: {jids: [dave@example.org]}\n");
+        struct policy *p =
+            ok(ACCOUNT "presence:\n" RULE "  alerts: {to: {groups: [Oncall], access: [ops]}}\n"
+                       "  control: {jids: [carol@example.org]}\n",
+               "access:\n  ops: {jids: [dave@example.org]}\n");
         const struct presence_config *c;
         const struct command *cmd;
 

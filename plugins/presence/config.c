@@ -468,9 +468,8 @@ static int check_access_spec(const struct ynode *n, const char *key, struct diag
         static const char *const keys[] = {"groups", "jids", "access", NULL};
 
         if (ynode_is_null(n))
-                return ynode_error(n, d,
-                                   "%s needs an access-list name or {groups: [...], jids: [...]}",
-                                   key);
+                return ynode_error(
+                    n, d, "%s needs an access-list name or {groups: [...], jids: [...]}", key);
         if (n->type != YNODE_MAP)
                 return 0;
         for (size_t i = 0; keys[i]; i++)

@@ -18,10 +18,10 @@
 #include "presence-internal.h"
 
 /*
- * The running feature. The engine hands an action only its configuration, which the policy
- * owns and which outlives a reload, so the action reaches the running state through this
- * pointer. A process runs at most one presence feature: a policy has one presence: section and
- * a reload stops the old feature before it starts the new one.
+ * The running feature. The engine hands an action only its configuration (owned by the
+ * policy), never the feature's state, so the action reaches that state through this pointer.
+ * A process runs at most one presence feature: a policy has one presence: section, and a
+ * reload stops the old feature before it starts the new one (which then attaches itself).
  */
 static void *running;
 
@@ -97,8 +97,7 @@ static struct form_field *add_field(struct form *f, const char *var, enum form_f
 
 static int add_option(struct form_field *field, const struct choice *c)
 {
-        struct form_option *o = array_grow((void **)&field->options, &field->n_options,
-                                           sizeof(*o));
+        struct form_option *o = array_grow((void **)&field->options, &field->n_options, sizeof(*o));
 
         if (!o || !(o->value = strdup(c->value)))
                 return -ENOMEM;
@@ -212,8 +211,7 @@ static int apply(const struct action_call *call, struct action_result *res)
                 if (r == -EINVAL) {
                         res->error = r;
                         return action_result_add_note(
-                            res, NOTE_ERROR,
-                            "Status text: at most 1024 bytes of one-line text");
+                            res, NOTE_ERROR, "Status text: at most 1024 bytes of one-line text");
                 }
                 if (r < 0)
                         return r;
