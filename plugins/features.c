@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "feature.h"
+#include "mpris/mpris.h"
 #include "presence/presence.h"
 
-/* The explicit list of built-in features; the top-level YAML key selects one. */
+/* The explicit list of built-in features; the top-level YAML key (or a key under plugins:)
+ * selects one. */
 const struct feature_ops *const builtin_features[] = {
     &presence_feature,
+    &mpris_feature,
     NULL,
 };
 

@@ -175,10 +175,36 @@ static void test_defaults(void)
         CHECK_INT(p->n_commands, 0);
         policy_free(p);
 
-        /* Warnings do not fail a policy. */
-        p = ok(ACCOUNT "plugins: [x]\n", NULL);
-        WARNING_AT(2, 1, "'plugins' is not supported yet; ignored");
+        /* plugins: holds built-in features by name, each configured once. */
+        fails(ACCOUNT "plugins: [x]\n", NULL);
+        ERROR_AT(2, 10, "plugins: expected a map, got a list");
+        fails(ACCOUNT "plugins: {x: 1}\n", NULL);
+        ERROR_AT(2, 11, "unknown plugin 'x'");
+        fails(ACCOUNT "mpris: {}\nplugins: {mpris: {}}\n", NULL);
+        ERROR_AT(3, 11, "'mpris' is configured twice: at the top level and under plugins");
+        fails("account: {jid: bot@example.org, password_file: pw}\ninclude: [inc.yaml]\n",
+              "plugins: {mpris: {}}\n");
+        CHECK(has_diag(DIAG_ERROR, "inc.yaml", 1, 1,
+                       "'plugins' may only appear in the main file; included files may contain "
+                       "access and commands"));
+        /* A plugin's section goes to the feature's parser, and its commands use access lists. */
+        fails(ACCOUNT "plugins: {mpris: {actions: [dance]}}\n", NULL);
+        ERROR_AT(2, 28, "actions: unknown action 'dance' (any of: play-pause, next, previous, "
+                        "stop, seek, volume)");
+        p = ok(ACCOUNT "access: {flat: {groups: [flatmates]}}\n"
+                       "plugins:\n  mpris: {allow: flat, actions: [next, volume]}\n",
+               NULL);
+        CHECK(p && p->n_features == 1);
+        CHECK(p && policy_find_command(p, "mpris") && policy_find_command(p, "mpris/next") &&
+              policy_find_command(p, "mpris/volume-up") &&
+              policy_find_command(p, "mpris/now-playing"));
+        CHECK(p && !policy_find_command(p, "mpris/play-pause") &&
+              !policy_find_command(p, "mpris/stop"));
+        CHECK(p && policy_find_command(p, "mpris/next") &&
+              strv_contains(policy_find_command(p, "mpris/next")->allow.groups, "flatmates"));
         policy_free(p);
+        fails(ACCOUNT "plugins:\n  mpris: {allow: nobody}\n", NULL);
+        CHECK(d.n_errors > 0);
         /* A feature's section goes to the feature's own parser, which reports its errors. */
         fails(ACCOUNT "presence: {show: dnd}\n", NULL);
         ERROR_AT(2, 18, "show: expected a list, got a scalar");

@@ -19,9 +19,12 @@
 static const char *const section_keys[] = {"allow", "players", "actions", "bus", "timeout", NULL};
 
 static const char *const action_names[_MPRIS_ACTION_MAX] = {
-        [MPRIS_ACTION_PLAY_PAUSE] = "play-pause", [MPRIS_ACTION_NEXT] = "next",
-        [MPRIS_ACTION_PREVIOUS] = "previous",     [MPRIS_ACTION_STOP] = "stop",
-        [MPRIS_ACTION_SEEK] = "seek",             [MPRIS_ACTION_VOLUME] = "volume",
+    [MPRIS_ACTION_PLAY_PAUSE] = "play-pause",
+    [MPRIS_ACTION_NEXT] = "next",
+    [MPRIS_ACTION_PREVIOUS] = "previous",
+    [MPRIS_ACTION_STOP] = "stop",
+    [MPRIS_ACTION_SEEK] = "seek",
+    [MPRIS_ACTION_VOLUME] = "volume",
 };
 
 const char *mpris_action_to_string(enum mpris_action a)
@@ -77,11 +80,8 @@ static bool glob_is_valid(const char *g)
 {
         if (isempty(g) || strlen(g) > 255)
                 return false;
-        for (const char *p = g; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.*?[]!",
-                            *p))
-                        return false;
-        return true;
+        return strspn(g, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                         "_-.*?[]!") == strlen(g);
 }
 
 static int parse_players(const struct ynode *section, struct mpris_config *c, struct diags *d)
@@ -197,8 +197,9 @@ int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct 
         r = merge(r, parse_bus(n, c, d));
         r = merge(r, parse_timeout(n, c, d));
         if (!ynode_get(n, "allow"))
-                r = merge(r, ynode_warning(n, d, "mpris: no allow: nobody can use the media "
-                                                 "remote"));
+                r = merge(r, ynode_warning(n, d,
+                                           "mpris: no allow: nobody can use the media "
+                                           "remote"));
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);

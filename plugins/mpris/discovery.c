@@ -26,9 +26,20 @@
 #define SEEKED_RULE                                                                                \
         "type='signal',path='" MPRIS_PATH "',interface='" MPRIS_IFACE_PLAYER "',member='Seeked'"
 
-/* Ids never repeat within the process, not even across reloads: an old form's value can never
- * designate another player. */
-static unsigned next_id;
+/* A player's id: a hash of its unique name and its bus name. The bus never gives a unique name
+ * twice, so an old form's value never designates another player (a player that restarts gets
+ * a new id), and a reload, which finds the same players again, keeps their ids. */
+static void make_id(struct mpris_player *p)
+{
+        uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+        for (const char *s = p->owner; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        h = (h ^ '\n') * 1099511628211ULL;
+        for (const char *s = p->name; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        snprintf(p->id, sizeof(p->id), "p%012llx", (unsigned long long)(h >> 16));
+}
 
 static usec_t now_mono(void)
 {
@@ -42,11 +53,10 @@ int mpris_method_new(struct mpris *m, const char *destination, const char *inter
 {
         if (!m->sd)
                 return -ENOTCONN;
-        return sd_bus_message_new_method_call(m->sd, ret, destination,
-                                              streq(destination, "org.freedesktop.DBus")
-                                                      ? "/org/freedesktop/DBus"
-                                                      : MPRIS_PATH,
-                                              interface, member);
+        return sd_bus_message_new_method_call(
+            m->sd, ret, destination,
+            streq(destination, "org.freedesktop.DBus") ? "/org/freedesktop/DBus" : MPRIS_PATH,
+            interface, member);
 }
 
 int mpris_call(struct mpris *m, sd_bus_message *msg, sd_bus_slot **ret_slot,
@@ -112,7 +122,8 @@ struct mpris_player *mpris_current_player(const struct mpris *m)
                         continue;
                 if (!first)
                         first = p;
-                if (mpris_player_is_playing(p) && (!playing || p->playing_seq > playing->playing_seq))
+                if (mpris_player_is_playing(p) &&
+                    (!playing || p->playing_seq > playing->playing_seq))
                         playing = p;
                 if (p->playing_seq > 0 && (!played || p->playing_seq > played->playing_seq))
                         played = p;
@@ -139,8 +150,8 @@ int mpris_player_update(struct mpris *m, struct mpris_player *p, const char *int
         r = mpris_player_apply(p, interface, reply, now_mono());
         if (r < 0)
                 return r;
-        /* The order in which players started playing decides the current one. */
-        if (!was_playing && mpris_player_is_playing(p))
+        /* When players last started or stopped playing decides the current one. */
+        if (p->ready && was_playing != mpris_player_is_playing(p))
                 p->playing_seq = ++m->seq;
         return 0;
 }
@@ -193,8 +204,9 @@ static int on_read(sd_bus_message *reply, struct mpris_player *p, const char *in
                 return 0;
         }
         if (player && !p->ready) {
+                make_id(p);
                 p->ready = true;
-                if (mpris_player_is_playing(p) && p->playing_seq == 0)
+                if (mpris_player_is_playing(p))
                         p->playing_seq = ++p->m->seq;
                 log_info("mpris: %s (%s) is here as %s", p->name, p->id, mpris_player_label(p));
         }
@@ -248,7 +260,6 @@ static void player_add(struct mpris *m, const char *name, const char *owner)
                 return;
         }
         p->m = m;
-        snprintf(p->id, sizeof(p->id), "p%u", ++next_id);
         for (tail = &m->players; *tail; tail = &(*tail)->next)
                 ;
         *tail = p;
@@ -407,16 +418,15 @@ static void on_bus_opened(struct dbus_bus_watch *w, sd_bus *bus)
         r = sd_bus_add_match_async(bus, &m->owner_match, OWNER_RULE, on_name_owner_changed,
                                    on_match_added, m);
         if (r >= 0)
-                r = sd_bus_add_match_async(bus, &m->props_match, PROPS_RULE,
-                                           on_properties_changed, on_match_added, m);
+                r = sd_bus_add_match_async(bus, &m->props_match, PROPS_RULE, on_properties_changed,
+                                           on_match_added, m);
         if (r >= 0)
                 r = sd_bus_add_match_async(bus, &m->seeked_match, SEEKED_RULE, on_seeked,
                                            on_match_added, m);
         if (r >= 0)
                 r = list_names(m);
         if (r < 0)
-                log_error_errno(r, "mpris: cannot look for players on the %s bus: %m",
-                                m->cfg->bus);
+                log_error_errno(r, "mpris: cannot look for players on the %s bus: %m", m->cfg->bus);
 }
 
 static void on_bus_lost(struct dbus_bus_watch *w)

@@ -20,9 +20,9 @@
 
 /* The order of the remote's actions: the most used first. */
 static const enum mpris_op remote_order[] = {
-        MPRIS_OP_PLAY_PAUSE,  MPRIS_OP_NEXT,      MPRIS_OP_PREVIOUS,    MPRIS_OP_SEEK_BACK,
-        MPRIS_OP_SEEK_FORWARD, MPRIS_OP_VOLUME_UP, MPRIS_OP_VOLUME_DOWN, MPRIS_OP_VOLUME_SET,
-        MPRIS_OP_STOP,        MPRIS_OP_REFRESH,   MPRIS_OP_PLAYERS,
+    MPRIS_OP_PLAY_PAUSE,   MPRIS_OP_NEXT,      MPRIS_OP_PREVIOUS,    MPRIS_OP_SEEK_BACK,
+    MPRIS_OP_SEEK_FORWARD, MPRIS_OP_VOLUME_UP, MPRIS_OP_VOLUME_DOWN, MPRIS_OP_VOLUME_SET,
+    MPRIS_OP_STOP,         MPRIS_OP_REFRESH,   MPRIS_OP_PLAYERS,
 };
 
 /* ---- Building blocks ---- */

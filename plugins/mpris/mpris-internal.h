@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Internals of the media remote, shared by plugins/mpris/*.c and their tests:
+ * Internals of the media remote, shared by the files of plugins/mpris/ and their tests:
  *   config.c     the YAML section (pure)
  *   player.c     one player's state read from its properties, and the texts shown of it
  *   discovery.c  the players on the bus: ListNames, NameOwnerChanged, PropertiesChanged
@@ -88,10 +88,10 @@ enum mpris_op {
 };
 
 struct mpris_op_info {
-        const char *value;        /* the option value in the remote's action list */
-        const char *label;        /* its label there */
-        enum mpris_action needs;  /* the action: that allows it */
-        const char *quick_node;   /* the quick command doing it, or NULL */
+        const char *value;       /* the option value in the remote's action list */
+        const char *label;       /* its label there */
+        enum mpris_action needs; /* the action: that allows it */
+        const char *quick_node;  /* the quick command doing it, or NULL */
         const char *quick_name;
 };
 
@@ -113,22 +113,22 @@ extern const struct action_ops mpris_quick_action;  /* one-tap, single stage */
 struct mpris_player {
         struct mpris *m;
         struct mpris_player *next;
-        char *name;  /* the bus name, MPRIS_PREFIX... */
-        char *owner; /* its unique name, once known */
-        char id[MPRIS_ID_MAX]; /* the opaque value forms use */
-        char *identity;        /* cleaned */
-        char *status;          /* PlaybackStatus: Playing, Paused, Stopped; NULL unknown */
+        char *name;                   /* the bus name, MPRIS_PREFIX... */
+        char *owner;                  /* its unique name, once known */
+        char id[MPRIS_ID_MAX];        /* the opaque value forms use; set once ready */
+        char *identity;               /* cleaned */
+        char *status;                 /* PlaybackStatus: Playing, Paused, Stopped; NULL unknown */
         char *title, *artist, *album; /* cleaned; NULL unknown */
-        char *trackid;         /* mpris:trackid, to notice a new track */
-        int64_t length;        /* µs; < 0 unknown */
-        int64_t position;      /* µs at position_at; < 0 unknown */
-        usec_t position_at;    /* CLOCK_MONOTONIC */
+        char *trackid;                /* mpris:trackid, to notice a new track */
+        int64_t length;               /* µs; < 0 unknown */
+        int64_t position;             /* µs at position_at; < 0 unknown */
+        usec_t position_at;           /* CLOCK_MONOTONIC */
         double rate;
         double volume; /* 1.0 is 100 % */
         bool has_volume;
         bool can_next, can_previous, can_play, can_pause, can_seek, can_control;
         bool ready;           /* the Player interface was read once */
-        uint64_t playing_seq; /* when it last started playing (see mpris_current_player) */
+        uint64_t playing_seq; /* when it last started or stopped playing; 0: never seen playing */
         sd_bus_slot *read_root, *read_player; /* pending GetAll calls */
 };
 
@@ -195,8 +195,8 @@ struct mpris_player *mpris_find_player_by_name(const struct mpris *m, const char
 /* The label of a player that quit lately, or NULL. */
 const char *mpris_gone_label(const struct mpris *m, const char *id);
 size_t mpris_n_players(const struct mpris *m) _pure_;
-/* The player playing most recently: one playing now (the last to start), else the last that
- * played, else the first to appear. NULL when there is none. */
+/* The player playing most recently: one playing now (the last to start), else the last one
+ * that stopped playing, else the first to appear. NULL when there is none. */
 struct mpris_player *mpris_current_player(const struct mpris *m);
 /* Applies a GetAll reply of interface to p (the status history included). */
 int mpris_player_update(struct mpris *m, struct mpris_player *p, const char *interface,

@@ -142,7 +142,7 @@ int mpris_player_volume_pct(const struct mpris_player *p)
 {
         if (!p->has_volume)
                 return -1;
-        if (p->volume <= 0)
+        if (!(p->volume > 0)) /* NaN too */
                 return 0;
         if (p->volume > 100)
                 return 10000;
@@ -267,14 +267,30 @@ static int read_number(sd_bus_message *m, double *ret)
         if (r < 0)
                 return r;
         switch (contents[0]) {
-        case 'y': *ret = v.y; break;
-        case 'n': *ret = v.n; break;
-        case 'q': *ret = v.q; break;
-        case 'i': *ret = v.i; break;
-        case 'u': *ret = v.u; break;
-        case 'x': *ret = (double)v.x; break;
-        case 't': *ret = (double)v.t; break;
-        default: *ret = v.d; break;
+        case 'y':
+                *ret = v.y;
+                break;
+        case 'n':
+                *ret = v.n;
+                break;
+        case 'q':
+                *ret = v.q;
+                break;
+        case 'i':
+                *ret = v.i;
+                break;
+        case 'u':
+                *ret = v.u;
+                break;
+        case 'x':
+                *ret = (double)v.x;
+                break;
+        case 't':
+                *ret = (double)v.t;
+                break;
+        default:
+                *ret = v.d;
+                break;
         }
         r = sd_bus_message_exit_container(m);
         return r < 0 ? r : 1;
@@ -288,7 +304,8 @@ static int read_usec(sd_bus_message *m, int64_t *ret)
         r = read_number(m, &d);
         if (r <= 0)
                 return r;
-        *ret = d < 0 ? -1 : d > 1e17 ? (int64_t)1e17 : (int64_t)d;
+        /* NaN and negative values are unknown; converting them would be undefined. */
+        *ret = !(d >= 0) ? -1 : d > 1e17 ? (int64_t)1e17 : (int64_t)d;
         return 1;
 }
 
@@ -403,12 +420,12 @@ static int apply_player_property(struct mpris_player *p, const char *key, sd_bus
                 const char *name;
                 size_t offset;
         } flags[] = {
-                {"CanGoNext", offsetof(struct mpris_player, can_next)},
-                {"CanGoPrevious", offsetof(struct mpris_player, can_previous)},
-                {"CanPlay", offsetof(struct mpris_player, can_play)},
-                {"CanPause", offsetof(struct mpris_player, can_pause)},
-                {"CanSeek", offsetof(struct mpris_player, can_seek)},
-                {"CanControl", offsetof(struct mpris_player, can_control)},
+            {"CanGoNext", offsetof(struct mpris_player, can_next)},
+            {"CanGoPrevious", offsetof(struct mpris_player, can_previous)},
+            {"CanPlay", offsetof(struct mpris_player, can_play)},
+            {"CanPause", offsetof(struct mpris_player, can_pause)},
+            {"CanSeek", offsetof(struct mpris_player, can_seek)},
+            {"CanControl", offsetof(struct mpris_player, can_control)},
         };
         int r;
 
@@ -436,8 +453,7 @@ static int apply_player_property(struct mpris_player *p, const char *key, sd_bus
         return sd_bus_message_skip(m, "v");
 }
 
-int mpris_player_apply(struct mpris_player *p, const char *interface, sd_bus_message *m,
-                       usec_t now)
+int mpris_player_apply(struct mpris_player *p, const char *interface, sd_bus_message *m, usec_t now)
 {
         bool player = streq(interface, MPRIS_IFACE_PLAYER);
         int64_t before = mpris_player_position(p, now);
@@ -481,7 +497,7 @@ int mpris_player_apply(struct mpris_player *p, const char *interface, sd_bus_mes
                 p->position = before;
         if (seen.status || seen.new_track || seen.position)
                 p->position_at = now;
-        if (p->rate <= 0 || p->rate > 1000)
+        if (!(p->rate > 0 && p->rate <= 1000)) /* NaN too */
                 p->rate = 1.0;
         return 0;
 }
