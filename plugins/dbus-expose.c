@@ -48,6 +48,7 @@
 #define VAR_SIGNATURE "dbus.signature"
 #define VAR_ARGS      "dbus.args"
 #define VAR_MAX       64
+#define RETRY_AFTER   (30 * USEC_PER_SEC) /* a failed introspection is tried again after this */
 /* The whole value: "/" or "/" followed by elements of [A-Za-z0-9_] separated by "/". */
 #define OBJECT_PATH_REGEX "/|(/[A-Za-z0-9_]+)+"
 
@@ -196,8 +197,9 @@ struct expose_target {
         char *owner_name;          /* the unique name, while present */
         struct dbus_waiter waiter; /* attached while introspecting */
         sd_event_source *kick;     /* introspects the new owner, once every handler ran */
-        bool failed;               /* introspecting this owner failed: wait for another */
-        bool known;                /* methods describe the current owner */
+        bool failed;               /* introspecting this owner failed: wait a while */
+        usec_t failed_at;
+        bool known; /* methods describe the current owner */
         struct expose_method_info *methods;
         size_t n_methods;
         unsigned generation; /* changes with methods: warnings are given once per version */
@@ -350,9 +352,10 @@ static void on_introspected(struct dbus_waiter *w, const struct dbus_introspecti
             streq_ptr(error_name, SD_BUS_ERROR_DISCONNECTED))
                 return;
         log_warning("dbus_expose: cannot introspect %s at %s (%s: %s); its commands stay hidden "
-                    "until it restarts",
+                    "for now",
                     t->destination, t->path, strempty(error_name), strempty(error_message));
         t->failed = true;
+        t->failed_at = now_usec(CLOCK_MONOTONIC);
 }
 
 static void target_introspect(struct expose_target *t)
@@ -367,6 +370,7 @@ static void target_introspect(struct expose_target *t)
         else if (r < 0 && r != -ENOTCONN) {
                 log_warning_errno(r, "dbus_expose: cannot introspect %s: %m", t->destination);
                 t->failed = true;
+                t->failed_at = now_usec(CLOCK_MONOTONIC);
         }
 }
 
@@ -479,6 +483,7 @@ static void target_refresh(struct expose_target *t)
         sd_bus *bus;
         int r;
 
+        /* available() is handed no loop: the agent runs on the thread's default one (main.c). */
         if (!t->event && sd_event_default(&t->event) < 0)
                 return;
         if (!t->bus && dbus_bus_get(t->event, t->bus_spec, &t->bus) < 0)
@@ -496,6 +501,8 @@ static void target_refresh(struct expose_target *t)
                 }
                 return;
         }
+        if (t->failed && now_usec(CLOCK_MONOTONIC) - t->failed_at >= RETRY_AFTER)
+                t->failed = false;
         if (t->owner == OWNER_PRESENT && !t->known && !t->failed && !t->waiter.entry && !t->kick)
                 target_introspect(t);
 }
@@ -714,7 +721,7 @@ static const struct expose_method_info *method_lookup(const struct expose_method
 
 static bool expose_available(const void *cfg)
 {
-        return method_lookup(cfg) != NULL || true;
+        return method_lookup(cfg) != NULL;
 }
 
 static int form_add_args(struct form *form, const struct expose_method_info *info, char **vars)

@@ -664,8 +664,7 @@ static void test_changed_method(struct policy *p)
 
         /* A new form follows the new signature. */
         t = tcall_new(cmd(p, "Flex"));
-        CHECK(field(t, "value") &&
-              field(t, "value")->validate.datatype == FORM_DT_UNSIGNED_INT);
+        CHECK(field(t, "value") && field(t, "value")->validate.datatype == FORM_DT_UNSIGNED_INT);
         tcall_free(t);
         t = run(cmd(p, "Flex"), (const char *[]){"value", "7", NULL});
         CHECK_STREQ(value_of(t, "number"), "7");

@@ -71,9 +71,16 @@ static void test_sdbus(void)
                 CHECK_STREQ(m->out_names[0], "text");
                 CHECK_STREQ(m->out_names[1], ""); /* unnamed: kept in its place */
                 CHECK_STREQ(m->out_names[2], "positive");
+                /* Input names too, in order: dbus_expose names its form fields after them. */
+                CHECK_INT(strv_length(m->in_names), 2);
+                CHECK_STREQ(m->in_names[0], "text");
+                CHECK_STREQ(m->in_names[1], "number");
         }
         m = dbus_introspection_find_method(i, "org.adhocd.Test1", "Dict");
         CHECK(m && streq(m->in_signature, "a{sv}") && streq(m->out_signature, ""));
+        CHECK(m && strv_length(m->in_names) == 1 && streq(m->in_names[0], ""));
+        CHECK(dbus_introspection_find_interface(i, "org.adhocd.Test1") != NULL);
+        CHECK(dbus_introspection_find_interface(i, "org.adhocd.Nope") == NULL);
         /* A method with a malformed type is left out, not the whole object. */
         CHECK(dbus_introspection_find_method(i, "org.adhocd.Test1", "Broken") == NULL);
         CHECK(dbus_introspection_find_method(i, "org.adhocd.Test1", "Changed") == NULL);

@@ -15,6 +15,9 @@ packages=(
 	prosody
 	python3 python3-slixmpp python3-dbus python3-dbusmock
 	dbus-daemon dbus-bin
+	# real software on the test bus: a media player with its MPRIS plugin, and an
+	# independent MPRIS client to check what the agent did to it
+	mpv mpv-mpris playerctl
 	openssl
 	# checks: memory errors, formatting, fuzzing
 	valgrind clang clang-format
