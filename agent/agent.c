@@ -532,6 +532,8 @@ static void on_stopped(void *userdata)
         (void)sd_event_exit(a->event, a->exit_code);
 }
 
+static void shutdown_backends(void);
+
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct agent *a = userdata;
@@ -544,6 +546,8 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
         if (xconn_is_online(a->xc))
                 send_presence(a, "unavailable", NULL);
         abort_all(a, "adhocd is shutting down");
+        /* While still online: detached jobs tell their requesters they were interrupted. */
+        shutdown_backends();
         xconn_stop(a->xc, on_stopped);
         return 0;
 }
@@ -564,7 +568,10 @@ int agent_reload(struct agent *a)
         r = policy_load(a->config_path, &p, &d);
         if (r < 0) {
                 for (size_t i = 0; i < d.n; i++)
-                        log_error("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col, d.v[i].msg);
+                        log_internal(d.v[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0,
+                                     "%s:%u:%u: %s: %s", d.v[i].file, d.v[i].line, d.v[i].col,
+                                     d.v[i].level == DIAG_ERROR ? "error" : "warning",
+                                     d.v[i].msg);
                 log_error("Reload of %s failed; the previous configuration stays in force",
                           a->config_path);
                 policy_free(p);
