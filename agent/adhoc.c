@@ -513,30 +513,49 @@ static void run_action(struct ctx *c, struct session *s, bool keep_open)
         }
 }
 
-/* The form stage was submitted: validate, then confirm or run. */
-static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *x, unsigned bit)
+/* Reads a stage's answer against the form f that stage sent. Returns 1 when the requester
+ * canceled (answered here, session closed), 0 with the clean values, or < 0 with a reason in
+ * *ret_err (and the rejection audited); the raw values stay in submitted for the form again. */
+static int read_answer(struct ctx *c, struct session *s, xmpp_stanza_t *x, const struct form *f,
+                       const char *stage, struct form_values *submitted, struct form_values *clean,
+                       char **ret_err)
 {
-        const struct form *f = stage_form(c, s, false);
-        _cleanup_(form_values_done) struct form_values submitted = {0}, clean = {0};
-        _cleanup_free_ char *var = NULL, *err = NULL;
+        _cleanup_free_ char *var = NULL;
         enum form_submit_type type = FORM_SUBMIT;
         int r = 0;
 
         if (x)
-                r = form_parse_submit(x, &type, &submitted, &err);
+                r = form_parse_submit(x, &type, submitted, ret_err);
         if (r >= 0 && type == FORM_CANCEL) {
                 send_completed_note(c, s, "canceled", NOTE_INFO, NULL);
-                audit(c, "form", "canceled", NULL);
+                audit(c, stage, "canceled", NULL);
                 session_done(c->a, s);
-                return;
+                return 1;
         }
         if (r >= 0 && !f)
                 r = -ENOMEM;
         if (r >= 0)
-                r = form_validate_lang(f, s->lang, &submitted, &clean, &var, &err);
+                r = form_validate_lang(f, s->lang, submitted, clean, &var, ret_err);
         if (r < 0) {
-                audit(c, "form", "rejected", var ? var : "malformed form");
-                send_form_stage(c, s, &submitted, err ? err : "The form could not be read.");
+                audit(c, stage, "rejected", var ? var : "malformed form");
+                if (!*ret_err)
+                        *ret_err = strdup("The form could not be read.");
+        }
+        return r;
+}
+
+/* The form stage was submitted: validate, then confirm or run. */
+static void handle_form_submit(struct ctx *c, struct session *s, xmpp_stanza_t *x, unsigned bit)
+{
+        _cleanup_(form_values_done) struct form_values submitted = {0}, clean = {0};
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        r = read_answer(c, s, x, stage_form(c, s, false), "form", &submitted, &clean, &err);
+        if (r > 0)
+                return;
+        if (r < 0) {
+                send_form_stage(c, s, &submitted, err);
                 return;
         }
         form_values_done(&s->values);
@@ -553,25 +572,15 @@ static void handle_confirm_submit(struct ctx *c, struct session *s, xmpp_stanza_
 {
         _cleanup_(form_values_done) struct form_values submitted = {0}, clean = {0};
         _cleanup_(form_freep) struct form *f = NULL;
-        _cleanup_free_ char *var = NULL, *err = NULL;
-        enum form_submit_type type = FORM_SUBMIT;
-        int r = 0;
+        _cleanup_free_ char *err = NULL;
+        int r;
 
-        if (x)
-                r = form_parse_submit(x, &type, &submitted, &err);
-        if (r >= 0 && type == FORM_CANCEL) {
-                send_completed_note(c, s, "canceled", NOTE_INFO, NULL);
-                audit(c, "confirm", "canceled", NULL);
-                session_done(c->a, s);
+        (void)confirm_form(c, s, &f);
+        r = read_answer(c, s, x, f, "confirm", &submitted, &clean, &err);
+        if (r > 0)
                 return;
-        }
-        if (r >= 0)
-                r = confirm_form(c, s, &f);
-        if (r >= 0)
-                r = form_validate_lang(f, s->lang, &submitted, &clean, &var, &err);
         if (r < 0) {
-                audit(c, "confirm", "rejected", var);
-                send_confirm_stage(c, s, err ? err : "The form could not be read.");
+                send_confirm_stage(c, s, err);
                 return;
         }
         if (!streq_ptr(form_values_first(&clean, "confirm"), "1")) {

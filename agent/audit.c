@@ -5,20 +5,8 @@
 
 #include "log.h"
 
-/* Writes v so that a log reader can split fields on spaces: quoted when it holds anything but
- * plain characters, with control characters escaped so one event stays one line. */
-static void audit_put(FILE *f, const char *key, const char *v)
+void audit_quote(FILE *f, const char *v)
 {
-        bool plain = !isempty(v);
-
-        for (const char *p = strempty(v); *p && plain; p++)
-                if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || *p == '=')
-                        plain = false;
-        fprintf(f, " %s=", key);
-        if (plain) {
-                fputs(v, f);
-                return;
-        }
         fputc('"', f);
         for (const unsigned char *p = (const unsigned char *)strempty(v); *p; p++) {
                 if (*p == '"' || *p == '\\')
@@ -29,6 +17,22 @@ static void audit_put(FILE *f, const char *key, const char *v)
                         fputc(*p, f);
         }
         fputc('"', f);
+}
+
+/* Writes v so that a log reader can split fields on spaces: quoted when it holds anything but
+ * plain characters, with control characters escaped so one event stays one line. */
+static void audit_put(FILE *f, const char *key, const char *v)
+{
+        bool plain = !isempty(v);
+
+        for (const char *p = strempty(v); *p && plain; p++)
+                if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || *p == '=')
+                        plain = false;
+        fprintf(f, " %s=", key);
+        if (plain)
+                fputs(v, f);
+        else
+                audit_quote(f, v);
 }
 
 char *audit_format(const struct audit_event *e)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdio.h>
+
 #include "util.h"
 
 /* One audit line per execution, denial and rejected form. Secrets (passwords, text-private
@@ -14,6 +16,8 @@ struct audit_event {
         const char *detail; /* optional; a field name or an error, never a value */
 };
 
+/* Writes v in double quotes, with quotes, backslashes and control characters escaped. */
+void audit_quote(FILE *f, const char *v);
 /* Formats the event as key=value pairs; values are quoted and escaped when needed. */
 char *audit_format(const struct audit_event *e);
 /* Logs the event at info level with an "audit:" prefix. */

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "audit.h"
 #include "exec.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. Refuses overlong forms,
@@ -449,16 +450,9 @@ char *exec_argv_quote(char *const *argv)
         if (!f)
                 return NULL;
         for (size_t i = 0; argv && argv[i]; i++) {
-                fputs(i > 0 ? " \"" : "\"", f);
-                for (const unsigned char *p = (const unsigned char *)argv[i]; *p; p++) {
-                        if (*p == '"' || *p == '\\')
-                                fprintf(f, "\\%c", *p);
-                        else if (*p < ' ' || *p == 0x7f)
-                                fprintf(f, "\\x%02x", *p);
-                        else
-                                fputc(*p, f);
-                }
-                fputc('"', f);
+                if (i > 0)
+                        fputc(' ', f);
+                audit_quote(f, argv[i]);
         }
         if (fclose(f) != 0) {
                 free(buf);
