@@ -2,12 +2,14 @@
 #include "feature.h"
 #include "mpris/mpris.h"
 #include "presence/presence.h"
+#include "systemd/systemd.h"
 
 /* The explicit list of built-in features; the top-level YAML key (or a key under plugins:)
  * selects one. */
 const struct feature_ops *const builtin_features[] = {
     &presence_feature,
     &mpris_feature,
+    &systemd_feature,
     NULL,
 };
 

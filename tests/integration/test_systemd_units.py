@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The systemd services feature end to end (issue 6): a real Prosody, the real agent
+with plugins: {systemd: ...}, slixmpp as the admin's client, and a stand-in for
+org.freedesktop.systemd1 (python-dbusmock with tests/systemd/systemd_mock.py) on a
+private dbus-daemon playing the system bus. The mock appends every Manager call to a
+log, read here to prove what was and was not called.
+
+Proved here: the generated commands and who sees them; only allow-listed units that
+exist are offered and listed (secret.service exists but is never shown); a forged unit
+is bad-payload with nothing called; an alias resolving outside the allow-list is refused
+before any job; the confirmation stage appears for the verbs under confirm: only, and
+declining does nothing; job results are reported as systemd gives them (done, failed,
+timeout when JobRemoved never comes) with the state afterwards; AccessDenied becomes a
+note naming the polkit rule; status shows the table and one unit's details."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import dbusenv
+import harness as H
+from harness import expect
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATE = os.path.join(HERE, '..', 'systemd', 'systemd_mock.py')
+BUS = None
+MOCK = None
+CALLS = None
+JOURNAL = None
+
+POLICY = '''
+sessions: {{max_per_requester: 20, rate_per_minute: 1000}}
+
+plugins:
+  systemd:
+    allow: {{groups: [admins]}}
+    bus: {bus}
+    units: ["nginx.service", "app-*.service"]
+    verbs: [status, start, stop, restart, reload]
+    confirm: [stop, restart]
+    job_timeout: 2s
+    journal_lines: 5
+    journal_dir: {journal}
+'''
+
+ALLOWED = {'nginx.service', 'app-web.service', 'app-broken.service', 'app-hang.service',
+           'app-locked.service', 'app-alias.service'}
+VERBS = ['systemd/status', 'systemd/start', 'systemd/stop', 'systemd/restart', 'systemd/reload']
+
+
+def calls():
+    try:
+        with open(CALLS) as f:
+            return [line.split() for line in f.read().splitlines()]
+    except FileNotFoundError:
+        return []
+
+
+def acted_on(unit):
+    """The job methods called for unit."""
+    return [c for c in calls() if c[0].endswith('Unit') and c[0] not in ('GetUnit', 'LoadUnit')
+            and len(c) > 1 and c[1] == unit]
+
+
+def notes(r, kind=None):
+    return [t for ty, t in r.notes if kind is None or ty == kind]
+
+
+def table(r):
+    """The rows of a result form's table as dicts."""
+    f = r.form
+    expect(f is not None, 'no result form', r)
+    rows = []
+    for item in f.findall('{%s}item' % H.NS_DATA):
+        rows.append({fl.get('var'): fl.findtext('{%s}value' % H.NS_DATA) or ''
+                     for fl in item.findall('{%s}field' % H.NS_DATA)})
+    return rows
+
+
+def open_form(env, node):
+    r = env.client('bob').execute(env.agent_jid, node).expect_status('executing', node)
+    return r
+
+
+def offered(r):
+    f = r.fields.get('unit')
+    expect(f is not None and f.type == 'list-single', 'no unit choice: %r' % r.fields, r)
+    return {v for _, v in f.options}
+
+
+def wait_units(env, node='systemd/start'):
+    """The agent lists the units once connected: wait until its forms offer them."""
+    def ready():
+        r = open_form(env, node)
+        env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
+        f = r.fields.get('unit')
+        return f is not None and len(f.options) == len(ALLOWED)
+    env.wait_until(ready, 30, 'the agent to list the units')
+
+
+def run_verb(env, node, unit, confirm=None):
+    """Submits unit; with confirm (True/False), answers the confirmation stage."""
+    bob = env.client('bob')
+    r = open_form(env, node)
+    r = bob.command(env.agent_jid, node, r.sessionid, 'next' if confirm is not None else 'complete',
+                    {'unit': unit})
+    if confirm is None:
+        return r
+    r.expect_status('executing', '%s: the confirmation stage' % node)
+    return bob.command(env.agent_jid, node, r.sessionid, 'complete', {'confirm': '1' if confirm else '0'})
+
+
+# --------------------------------------------------------------------------
+
+
+def test_commands_and_access(env):
+    bob = set(env.client('bob').commands(env.agent_jid))
+    expect(set(VERBS) <= bob, 'bob (admins) sees %r' % sorted(bob))
+    alice = env.client('alice')
+    expect(not [n for n in alice.commands(env.agent_jid) if n.startswith('systemd')],
+           'alice (not an admin) sees the systemd commands')
+    alice.execute(env.agent_jid, 'systemd/restart').expect_error('cancel', 'item-not-found', what='alice')
+    expect(['Subscribe'] in calls(), 'the agent did not Subscribe(): %r' % calls())
+
+
+def test_only_allowed_units_offered(env):
+    wait_units(env)
+    for node in VERBS:
+        r = open_form(env, node)
+        units = offered(r)
+        expect(units == ALLOWED, '%s offers %r' % (node, sorted(units)), r)
+        expect('secret.service' not in units, '%s offers secret.service' % node, r)
+        env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
+    # Listed by the allow-list's patterns, not everything.
+    listed = [c for c in calls() if c[0] == 'ListUnitsByPatterns']
+    expect(listed and all(c[1:] == ['nginx.service', 'app-*.service'] for c in listed), 'listings %r' % listed)
+
+
+def test_forged_unit_refused(env):
+    before = len(calls())
+    for unit in ['secret.service', 'sshd.service', 'app-web.service; rm -rf /']:
+        r = run_verb(env, 'systemd/start', unit)
+        r.expect_error('modify', 'bad-request', 'bad-payload', what='forged %r' % unit)
+    new = calls()[before:]
+    expect(not [c for c in new if c[0] in ('GetUnit', 'LoadUnit', 'StartUnit')],
+           'a forged unit reached systemd: %r' % new)
+
+
+def test_alias_resolved_and_refused(env):
+    r = run_verb(env, 'systemd/start', 'app-alias.service')
+    r.expect_error('auth', 'forbidden', what='alias of secret.service')
+    expect('secret.service' in (r.error[3] or ''), 'error text %r' % (r.error,), r)
+    expect(not acted_on('app-alias.service') and not acted_on('secret.service'),
+           'the alias was acted on: %r' % calls())
+
+
+def test_confirm_stage(env):
+    bob = env.client('bob')
+    r = open_form(env, 'systemd/restart')
+    r = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'next', {'unit': 'nginx.service'})
+    r.expect_status('executing', 'the confirmation stage')
+    f = r.fields.get('confirm')
+    expect(f is not None and f.type == 'boolean' and f.label == 'Restart nginx.service?',
+           'confirmation field %r' % (f and f.label), r)
+    r = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'complete', {'confirm': '0'})
+    r.expect_status('completed', 'declined')
+    expect(notes(r) == ['Not confirmed; nothing was done.'], 'notes %r' % r.notes, r)
+    expect(not acted_on('nginx.service'), 'declining restarted: %r' % calls())
+    # Accepted: restarted, the job followed to its end.
+    r = run_verb(env, 'systemd/restart', 'nginx.service', confirm=True).expect_status('completed', 'restart')
+    expect(notes(r, 'info') == ['Restart nginx.service: done; now active (running).'], 'notes %r' % r.notes, r)
+    expect(r.fields['result'].value == 'done' and r.fields['active'].value == 'active', 'fields %r' % r.fields, r)
+    expect(acted_on('nginx.service') == [['RestartUnit', 'nginx.service', 'replace']], 'calls %r' % calls())
+
+
+def test_no_confirm_for_other_verbs(env):
+    # start is not under confirm: the unit's submission runs it.
+    r = open_form(env, 'systemd/start')
+    expect(r.actions is not None and 'next' not in r.actions[1], 'start offers %r' % (r.actions,), r)
+    r = env.client('bob').command(env.agent_jid, 'systemd/start', r.sessionid, 'complete',
+                                  {'unit': 'app-web.service'}).expect_status('completed', 'start')
+    expect(notes(r) == ['Start app-web.service: done; now active (running).'], 'notes %r' % r.notes, r)
+    r = run_verb(env, 'systemd/reload', 'app-web.service').expect_status('completed', 'reload')
+    expect(notes(r) == ['Reload app-web.service: done; now active (running).'], 'notes %r' % r.notes, r)
+    r = run_verb(env, 'systemd/stop', 'app-web.service', confirm=True).expect_status('completed', 'stop')
+    expect(notes(r) == ['Stop app-web.service: done; now inactive (dead).'], 'notes %r' % r.notes, r)
+
+
+def test_failed_job(env):
+    r = run_verb(env, 'systemd/start', 'app-broken.service').expect_status('completed', 'failed start')
+    expect(notes(r, 'error') == ['Start app-broken.service: failed; now failed (failed).'], 'notes %r' % r.notes, r)
+    expect(r.fields['result'].value == 'failed', 'fields %r' % r.fields, r)
+    # journal_dir is an empty journal: said so rather than silently nothing.
+    expect('No journal lines for app-broken.service.' in notes(r, 'warn'), 'notes %r' % r.notes, r)
+
+
+def test_job_timeout(env):
+    r = run_verb(env, 'systemd/start', 'app-hang.service').expect_status('completed', 'hanging start')
+    expect(notes(r, 'error')[:1] == ['Start app-hang.service: timeout; now inactive (dead).'], 'notes %r' % r.notes, r)
+    expect(acted_on('app-hang.service') == [['StartUnit', 'app-hang.service', 'replace']], 'calls %r' % calls())
+
+
+def test_access_denied(env):
+    r = run_verb(env, 'systemd/restart', 'app-locked.service', confirm=True)
+    r.expect_status('completed', 'denied restart')
+    text = ' '.join(notes(r, 'error'))
+    for what in ['permission denied', 'org.freedesktop.DBus.Error.AccessDenied', 'administrator',
+                 'org.freedesktop.systemd1.manage-units', '50-adhocd.rules', 'restart on app-locked.service']:
+        expect(what in text, 'the note does not say %r: %r' % (what, text), r)
+
+
+def test_status(env):
+    bob = env.client('bob')
+    r = open_form(env, 'systemd/status')
+    expect(offered(r) == ALLOWED, 'status offers %r' % offered(r), r)
+    expect(not r.fields['unit'].required, 'the choice of a unit is required', r)
+    r = bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {})
+    r.expect_status('completed', 'status')
+    rows = {row['unit']: row for row in table(r)}
+    expect(set(rows) == ALLOWED, 'the table lists %r' % sorted(rows), r)
+    n = rows['nginx.service']
+    expect(n['description'] == 'A high performance web server' and n['load'] == 'loaded'
+           and n['active'] == 'active' and n['sub'] == 'running' and n['since'].startswith('2023-11-1'),
+           'nginx row %r' % n, r)
+    # The details of one unit.
+    r = open_form(env, 'systemd/status')
+    r = bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'nginx.service'})
+    r.expect_status('completed', 'status of nginx')
+    f = r.fields
+    expect(f['main_pid'].value == '4242' and f['memory'].value == '8.0 MiB', 'details %r' % f, r)
+    expect(f['journal'].value == '(no lines)', 'journal %r' % f['journal'], r)
+    r = open_form(env, 'systemd/status')
+    bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'secret.service'}) \
+        .expect_error('modify', 'bad-request', what='status of secret.service')
+
+
+if __name__ == '__main__':
+    for prog in ('dbus-daemon', 'dbus-send'):
+        if not shutil.which(prog):
+            print('%s is needed (tools/install-deps.sh)' % prog)
+            sys.exit(77)
+    if subprocess.run(['/usr/bin/python3', '-c', 'import dbusmock'], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        print('python3-dbusmock is needed (tools/install-deps.sh)')
+        sys.exit(77)
+    BUS = dbusenv.PrivateBus()
+    CALLS = os.path.join(BUS.dir, 'systemd-calls.log')
+    JOURNAL = tempfile.mkdtemp(prefix='journal-', dir=BUS.dir)
+    rc = 1
+    try:
+        BUS.start()
+        MOCK = BUS.spawn(['/usr/bin/python3', '-m', 'dbusmock', '--session', '--template', TEMPLATE,
+                          '--parameters', json.dumps({'log': CALLS})], 'systemd-mock')
+        H.wait_until(lambda: BUS.has_owner('org.freedesktop.systemd1'), 30, 'the mock to own org.freedesktop.systemd1')
+        rc = H.main(__file__, [
+            test_commands_and_access,
+            test_only_allowed_units_offered,
+            test_forged_unit_refused,
+            test_alias_resolved_and_refused,
+            test_confirm_stage,
+            test_no_confirm_for_other_verbs,
+            test_failed_job,
+            test_job_timeout,
+            test_access_denied,
+            test_status,
+        ], policy=POLICY.format(bus=json.dumps(BUS.address), journal=json.dumps(JOURNAL)))
+    finally:
+        BUS.close(keep=rc != 0)
+    sys.exit(rc)
