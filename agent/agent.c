@@ -7,6 +7,7 @@
 #include "adhoc.h"
 #include "plugins.h"
 #include "caps.h"
+#include "dedup.h"
 #include "disco.h"
 #include "jid.h"
 #include "log.h"
@@ -213,7 +214,9 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *userdata)
                 return 1;
         }
         if (streq(type, "set") && streq_ptr(name, "command") && streq_ptr(ns, NS_COMMANDS)) {
-                adhoc_handle(a, iq, child);
+                /* A resend (XEP-0198) of a command already handled must not run it twice. */
+                if (dedup_iq_admit(a->dedup, a->xc, iq, child))
+                        adhoc_handle(a, iq, child);
                 return 1;
         }
         if (streq(type, "set") && streq_ptr(name, "query") && streq_ptr(ns, NS_ROSTER)) {
@@ -634,6 +637,10 @@ int agent_new(sd_event *event, const char *config_path, struct policy *policy, b
         r = xconn_new(event, &policy->account, verbose, &xconn_cb, a, &a->xc);
         if (r < 0)
                 return r;
+        a->dedup = dedup_new(DEDUP_CAPACITY, DEDUP_WINDOW, DEDUP_MAX_ANSWER, DEDUP_MAX_TOTAL);
+        if (!a->dedup)
+                return -ENOMEM;
+        xconn_set_send_observer(a->xc, dedup_iq_observe, a->dedup);
         a->started = now_usec(CLOCK_MONOTONIC);
         a->host = (struct feature_host){
             .event = event,
@@ -669,6 +676,7 @@ struct agent *agent_free(struct agent *a)
         session_table_free(a->sessions);
         roster_free(a->roster);
         xconn_free(a->xc);
+        dedup_free(a->dedup); /* after the connection: its last sends are observed */
         for (size_t i = 0; i < ELEMENTSOF(a->signals); i++)
                 sd_event_source_disable_unref(a->signals[i]);
         sd_event_source_disable_unref(a->expire_timer);

@@ -9,6 +9,7 @@
 #include "xmpp.h"
 
 struct adhoc_request;
+struct dedup;
 
 /* A started feature (presence, ...). */
 struct feature_instance {
@@ -41,6 +42,7 @@ struct agent {
         sd_event_source *signals[3];
         struct ratelimit_entry *rates;
         size_t n_rates;
+        struct dedup *dedup;         /* command iq-sets already handled (XEP-0198 resends) */
         struct outbox_entry *outbox; /* messages waiting for the connection to come back */
         size_t n_outbox;
         struct feature_instance *features;

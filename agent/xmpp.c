@@ -48,6 +48,9 @@ struct xconn {
         char *loopback_jid;
         xconn_send_hook_t loopback_hook;
         void *loopback_userdata;
+
+        void (*send_observer)(xmpp_stanza_t *st, void *userdata);
+        void *send_observer_userdata;
 };
 
 /* libstrophe's sockopt callback carries no user data; there is one connection per process. */
@@ -494,6 +497,10 @@ const char *xconn_bound_jid(struct xconn *xc)
 
 void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
 {
+        if (!xc->loopback_hook && !xc->online)
+                return;
+        if (xc->send_observer)
+                xc->send_observer(st, xc->send_observer_userdata);
         if (xc->loopback_hook) {
                 xc->loopback_hook(st, xc->loopback_userdata);
                 return;
@@ -522,6 +529,13 @@ int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_
         xc->loopback_userdata = userdata;
         xc->online = true;
         return 0;
+}
+
+void xconn_set_send_observer(struct xconn *xc, void (*fn)(xmpp_stanza_t *st, void *userdata),
+                             void *userdata)
+{
+        xc->send_observer = fn;
+        xc->send_observer_userdata = userdata;
 }
 
 void xconn_send_consume(struct xconn *xc, xmpp_stanza_t *st)

@@ -306,13 +306,95 @@ static void test_lang_and_slow(void)
         HAS(lb.sent[n + 1], "id=\"s1\"");
 }
 
+/* The same answer up to attribute order (libstrophe keeps attributes in a hash table, so a
+ * re-parsed answer may list them differently): the same bytes in another order, and the same
+ * element sequence. */
+static int cmp_char(const void *x, const void *y)
+{
+        return *(const char *)x - *(const char *)y;
+}
+
+static bool same_answer(const char *a, const char *b)
+{
+        _cleanup_free_ char *x = strdup(a), *y = strdup(b);
+        const char *p = a, *q = b;
+
+        if (!x || !y || strlen(a) != strlen(b))
+                return false;
+        /* Element names in order: each '<' is followed by the same name. */
+        while ((p = strchr(p, '<')) && (q = strchr(q, '<'))) {
+                size_t n = strcspn(p, " />"), m = strcspn(q, " />");
+                if (n != m || strncmp(p, q, n) != 0)
+                        return false;
+                p++;
+                q++;
+        }
+        qsort(x, strlen(x), 1, cmp_char);
+        qsort(y, strlen(y), 1, cmp_char);
+        return streq(x, y);
+}
+
+/* XEP-0198 may resend an iq after a resume: the same (from, id, payload) must not run twice.
+ * The session table shows whether a stage ran again; the answer must be the kept one. */
+static void test_resend_runs_once(void)
+{
+        static const char n2[] =
+            "<x xmlns='jabber:x:data' type='submit'><field var='n'><value>2</value></field></x>";
+        const char *from = "bob@example.test/dup";
+        size_t n0 = session_table_count(lb.agent->sessions), n;
+        char sid[64], attrs[160], *first;
+        const char *a;
+
+        first = strdup(cmd(from, "r1", "node='form'", NULL));
+        HAS(first, "status=\"executing\"");
+        sessionid(first, sid);
+        CHECK_INT(session_table_count(lb.agent->sessions), n0 + 1);
+        a = cmd(from, "r1", "node='form'", NULL);
+        CHECK(same_answer(a, first)); /* the very same answer, and no second session */
+        CHECK_INT(session_table_count(lb.agent->sessions), n0 + 1);
+        free(first);
+
+        snprintf(attrs, sizeof(attrs), "node='form' sessionid='%s' action='complete'", sid);
+        first = strdup(cmd(from, "r2", attrs, n2));
+        HAS(first, "status=\"completed\"");
+        HAS(first, "n=2 unit=web token=server-side");
+        CHECK_INT(session_table_count(lb.agent->sessions), n0);
+        a = cmd(from, "r2", attrs, n2);
+        CHECK(same_answer(a, first)); /* completed again from the window, not session-expired */
+        free(first);
+        /* The session really is gone: a new request (new id) with that payload is refused. */
+        a = cmd(from, "r3", attrs, n2);
+        HAS(a, "<session-expired");
+        /* The same id with another payload is another request, not a resend. */
+        a = cmd(from, "r1", "node='hello'", NULL);
+        HAS(a, "Hi bob@example.test");
+
+        /* A resend while the action is still running: the one answer to come answers both. */
+        n = strv_length(lb.sent);
+        cmd(from, "r4", "node='slow'", NULL);
+        cmd(from, "r4", "node='slow'", NULL);
+        CHECK_INT(strv_length(lb.sent), n);
+        CHECK_INT(loopback_run_until(&lb, n + 1, 10 * USEC_PER_SEC), n + 1);
+        HAS(lb.sent[n], "slow done");
+        first = strdup(lb.sent[n]);
+        /* Nothing else comes: the slow action ran once (its delay is 300 ms). */
+        CHECK_INT(loopback_run_until(&lb, n + 2, 1500 * USEC_PER_MSEC), n + 1);
+        a = cmd(from, "r4", "node='slow'", NULL);
+        CHECK(same_answer(a, first));
+        HAS(a, "id=\"r4\"");
+        free(first);
+}
+
 static void test_session_limit(void)
 {
         const char *a;
 
-        /* max_per_requester is 3: a fourth open session is refused, others still served. */
+        /* max_per_requester is 3: a fourth open session is refused, others still served. Each
+         * request has its own id: the same (from, id, payload) again would be a resend. */
         for (int i = 0; i < 3; i++) {
-                a = cmd("alice@example.test/phone", "m", "node='form'", NULL);
+                char id[16];
+                snprintf(id, sizeof(id), "m%d", i);
+                a = cmd("alice@example.test/phone", id, "node='form'", NULL);
                 HAS(a, "status=\"executing\"");
         }
         a = cmd("alice@example.test/phone", "m4", "node='form'", NULL);
@@ -350,6 +432,7 @@ int main(void)
         test_other_iqs();
         test_caps();
         test_lang_and_slow();
+        test_resend_runs_once();
         test_session_limit();
         test_offline_result_kept();
         loopback_stop(&lb);

@@ -21,6 +21,8 @@ packages=(
 	openssl
 	# checks: memory errors, formatting, fuzzing
 	valgrind clang clang-format
+	# static analysis (meson test --suite static)
+	cppcheck
 )
 
 missing=()

@@ -200,7 +200,7 @@ bool presence_script_key_is_valid(const char *s)
                 return false;
         while (is_ident(s[i]))
                 i++;
-        return s[i] == '\0' && i <= 64;
+        return i <= 64 && s[i] == '\0';
 }
 
 void presence_scalar_pos(const struct ynode *n, const char *s, size_t off, unsigned *ret_line,
