@@ -573,8 +573,7 @@ int agent_reload(struct agent *a)
                 for (size_t i = 0; i < d.n; i++)
                         log_internal(d.v[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0,
                                      "%s:%u:%u: %s: %s", d.v[i].file, d.v[i].line, d.v[i].col,
-                                     d.v[i].level == DIAG_ERROR ? "error" : "warning",
-                                     d.v[i].msg);
+                                     d.v[i].level == DIAG_ERROR ? "error" : "warning", d.v[i].msg);
                 log_error("Reload of %s failed; the previous configuration stays in force",
                           a->config_path);
                 policy_free(p);

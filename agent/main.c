@@ -35,8 +35,9 @@ static int check_config(const char *path)
                 return 1;
         }
         if (geteuid() == 0 && !p->allow_root)
-                fprintf(stderr, "%s: warning: adhocd refuses to run as root without "
-                                "'allow_root: true'\n",
+                fprintf(stderr,
+                        "%s: warning: adhocd refuses to run as root without "
+                        "'allow_root: true'\n",
                         path);
         printf("%s: valid (%zu command(s)%s)\n", path, p->n_commands,
                d.n > 0 ? ", with warnings" : "");

@@ -7,20 +7,14 @@
 #include "jid.h"
 #include "policy-internal.h"
 
-static const char *const main_keys[] = {"account",
-                                        "include",
-                                        "access",
-                                        "sessions",
-                                        "subscriptions",
-                                        "commands",
-                                        "plugins",
-                                        "exec_max_concurrent",
-                                        "allow_root",
-                                        NULL};
+static const char *const main_keys[] = {
+    "account",       "include",  "access",  "sessions",
+    "subscriptions", "commands", "plugins", "exec_max_concurrent",
+    "allow_root",    NULL};
 static const char *const included_keys[] = {"access", "commands", NULL};
-static const char *const account_keys[] = {"jid", "password", "password_file", "host", "port",
-                                           "ping_interval", "ping_timeout",
-                                           "tls", "ca_file",  "priority",      NULL};
+static const char *const account_keys[] = {
+    "jid",          "password", "password_file", "host",     "port", "ping_interval",
+    "ping_timeout", "tls",      "ca_file",       "priority", NULL};
 static const char *const sessions_keys[] = {"idle_timeout", "max_per_requester", "max_total",
                                             "rate_per_minute", NULL};
 static const char *const subscriptions_keys[] = {"accept", NULL};

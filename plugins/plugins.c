@@ -3,11 +3,7 @@
 
 /* The explicit list of built-in backends; the YAML key selects one. */
 const struct action_ops *const builtin_actions[] = {
-        &reply_action,
-        &dbus_action,
-        &dbus_expose_action,
-        &exec_action,
-        NULL,
+    &reply_action, &dbus_action, &dbus_expose_action, &exec_action, NULL,
 };
 
 const struct action_ops *action_ops_lookup(const char *key)

@@ -60,7 +60,8 @@ static int reply_parse(const struct ynode *n, const struct form *form, void **re
                 note = ynode_get(n, "note");
                 if (ynode_get(n, "echo") && ynode_bool(ynode_get(n, "echo"), &c->echo, d) < 0)
                         r = -EINVAL;
-                if (ynode_get(n, "delay") && ynode_duration(ynode_get(n, "delay"), &c->delay, d) < 0)
+                if (ynode_get(n, "delay") &&
+                    ynode_duration(ynode_get(n, "delay"), &c->delay, d) < 0)
                         r = -EINVAL;
                 if (t) {
                         _cleanup_free_ char *s = NULL;
@@ -111,11 +112,11 @@ static int reply_build(struct action_call *call, struct action_result **ret)
         const struct reply_config *c = call->cfg;
         _cleanup_(action_result_freep) struct action_result *res = NULL;
         const struct template_vars vars = {
-                .values = call->values,
-                .from = call->requester,
-                .from_bare = call->requester_bare,
-                .node = call->node,
-                .lang = call->lang,
+            .values = call->values,
+            .from = call->requester,
+            .from_bare = call->requester_bare,
+            .node = call->node,
+            .lang = call->lang,
         };
         int r;
 
@@ -185,9 +186,9 @@ static void reply_cancel(struct action_call *call)
 }
 
 const struct action_ops reply_action = {
-        .key = "reply",
-        .parse = reply_parse,
-        .free_cfg = reply_free_cfg,
-        .start = reply_start,
-        .cancel = reply_cancel,
+    .key = "reply",
+    .parse = reply_parse,
+    .free_cfg = reply_free_cfg,
+    .start = reply_start,
+    .cancel = reply_cancel,
 };

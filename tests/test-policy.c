@@ -189,8 +189,9 @@ static void test_defaults(void)
                        "access and commands"));
         /* A plugin's section goes to the feature's parser, and its commands use access lists. */
         fails(ACCOUNT "plugins: {mpris: {actions: [dance]}}\n", NULL);
-        ERROR_AT(2, 28, "actions: unknown action 'dance' (any of: play-pause, next, previous, "
-                        "stop, seek, volume)");
+        ERROR_AT(2, 28,
+                 "actions: unknown action 'dance' (any of: play-pause, next, previous, "
+                 "stop, seek, volume)");
         p = ok(ACCOUNT "access: {flat: {groups: [flatmates]}}\n"
                        "plugins:\n  mpris: {allow: flat, actions: [next, volume]}\n",
                NULL);

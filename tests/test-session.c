@@ -19,9 +19,9 @@ static void test_limits(void)
         struct session *s[4] = {0}, *x = NULL;
 
         session_table_set_limits(t, &(struct session_limits){
-                                            .idle_timeout = 10 * USEC_PER_SEC,
-                                            .max_per_requester = 2,
-                                            .max_total = 3,
+                                        .idle_timeout = 10 * USEC_PER_SEC,
+                                        .max_per_requester = 2,
+                                        .max_total = 3,
                                     });
         CHECK_INT(session_new(t, "alice@example.test/phone", "n", "en", 1, &s[0]), 0);
         /* The per-requester limit counts every resource of the bare JID. */
@@ -50,9 +50,9 @@ static void test_expiry(void)
         struct session *a, *b;
         const usec_t T = 5 * USEC_PER_SEC;
 
-        session_table_set_limits(t, &(struct session_limits){
-                                            .idle_timeout = T, .max_per_requester = 5,
-                                            .max_total = 10});
+        session_table_set_limits(
+            t,
+            &(struct session_limits){.idle_timeout = T, .max_per_requester = 5, .max_total = 10});
         CHECK_INT(session_new(t, "a@example.test/r", "n", NULL, 100, &a), 0);
         CHECK_INT(session_new(t, "b@example.test/r", "n", NULL, 200, &b), 0);
         CHECK_INT(session_table_next_expiry(t), 100 + T);

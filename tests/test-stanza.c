@@ -14,8 +14,8 @@ static char *to_text(xmpp_stanza_t *s)
 static void test_errors(xmpp_ctx_t *ctx)
 {
         xmpp_stanza_t *iq = xmpp_stanza_new_from_string(
-                ctx, "<iq type='set' id='x1' from='a@example.test/r' to='agent@example.test/b'>"
-                     "<command xmlns='http://jabber.org/protocol/commands' node='n'/></iq>");
+            ctx, "<iq type='set' id='x1' from='a@example.test/r' to='agent@example.test/b'>"
+                 "<command xmlns='http://jabber.org/protocol/commands' node='n'/></iq>");
         struct iq_origin o;
         xmpp_stanza_t *e;
         char *t;
@@ -27,7 +27,8 @@ static void test_errors(xmpp_ctx_t *ctx)
         CHECK(strstr(t, "id=\"x1\"") != NULL);
         CHECK(strstr(t, "to=\"a@example.test/r\"") != NULL);
         CHECK(strstr(t, "xml:lang=\"fr\"") != NULL);
-        CHECK(strstr(t, "<error type=\"modify\"><bad-request xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>"
+        CHECK(strstr(t, "<error type=\"modify\"><bad-request "
+                        "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>"
                         "<bad-payload xmlns=\"http://jabber.org/protocol/commands\"/>") != NULL);
         CHECK(strstr(t, "Volume: too loud") != NULL);
         xmpp_free(ctx, t);
@@ -36,7 +37,8 @@ static void test_errors(xmpp_ctx_t *ctx)
         e = iq_error_new(ctx, &o, XERR_SESSION_EXPIRED, NULL, NULL);
         t = to_text(e);
         CHECK(strstr(t, "<error type=\"cancel\"><not-allowed") != NULL);
-        CHECK(strstr(t, "<session-expired xmlns=\"http://jabber.org/protocol/commands\"/>") != NULL);
+        CHECK(strstr(t, "<session-expired xmlns=\"http://jabber.org/protocol/commands\"/>") !=
+              NULL);
         xmpp_free(ctx, t);
         xmpp_stanza_release(e);
 
@@ -61,19 +63,23 @@ static void test_redact(void)
         static const struct {
                 const char *in, *out;
         } cases[] = {
-                {"SENT: <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFnZW50AHNlY3JldA==</auth>",
-                 "SENT: <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>***</auth>"},
-                {"<response xmlns='x'>c=biws,r=abc,p=proof</response>", "<response xmlns='x'>***</response>"},
-                {"<field var='pin' type='text-private'><value>1234</value></field>",
-                 "<field var='pin' type='text-private'><value>***</value></field>"},
-                {"<x><value>a</value><value>b</value></x>", "<x><value>***</value><value>***</value></x>"},
-                {"<value/><value></value>", "<value/><value></value>"},
-                {"<sasl:auth>secret</sasl:auth>", "<sasl:auth>***</sasl:auth>"},
-                {"<auth>secret that is cut", "<auth>***"},
-                {"<presence><status>fine</status></presence>", "<presence><status>fine</status></presence>"},
-                {"<valued>x</valued>", "<valued>x</valued>"},
-                {"plain text", "plain text"},
-                {"a < b", "a < b"},
+            {"SENT: <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+             "mechanism='PLAIN'>AGFnZW50AHNlY3JldA==</auth>",
+             "SENT: <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>***</auth>"},
+            {"<response xmlns='x'>c=biws,r=abc,p=proof</response>",
+             "<response xmlns='x'>***</response>"},
+            {"<field var='pin' type='text-private'><value>1234</value></field>",
+             "<field var='pin' type='text-private'><value>***</value></field>"},
+            {"<x><value>a</value><value>b</value></x>",
+             "<x><value>***</value><value>***</value></x>"},
+            {"<value/><value></value>", "<value/><value></value>"},
+            {"<sasl:auth>secret</sasl:auth>", "<sasl:auth>***</sasl:auth>"},
+            {"<auth>secret that is cut", "<auth>***"},
+            {"<presence><status>fine</status></presence>",
+             "<presence><status>fine</status></presence>"},
+            {"<valued>x</valued>", "<valued>x</valued>"},
+            {"plain text", "plain text"},
+            {"a < b", "a < b"},
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -38,7 +38,7 @@ int main(void)
         CHECK(!utf8_is_clean("a\nb", false));
         CHECK(utf8_is_clean("a\nb", true));
         CHECK(!utf8_is_clean("\xc3\x28", false));
-        CHECK(!utf8_is_clean("\xc0\xaf", false)); /* overlong */
+        CHECK(!utf8_is_clean("\xc0\xaf", false));     /* overlong */
         CHECK(!utf8_is_clean("\xed\xa0\x80", false)); /* surrogate */
         CHECK(!utf8_is_clean("a\x1b[31m", true));
 

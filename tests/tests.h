@@ -20,7 +20,8 @@ static int tests_failed;
         do {                                                                                       \
                 const char *_a = (a), *_b = (b);                                                   \
                 if (!_a || !_b || strcmp(_a, _b) != 0) {                                           \
-                        fprintf(stderr, "%s:%d: CHECK_STREQ failed: %s = \"%s\", expected \"%s\"\n", \
+                        fprintf(stderr,                                                            \
+                                "%s:%d: CHECK_STREQ failed: %s = \"%s\", expected \"%s\"\n",       \
                                 __FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)");   \
                         tests_failed++;                                                            \
                 }                                                                                  \
@@ -36,4 +37,5 @@ static int tests_failed;
                 }                                                                                  \
         } while (0)
 
-#define TESTS_RESULT() (tests_failed ? (fprintf(stderr, "%d check(s) failed\n", tests_failed), 1) : 0)
+#define TESTS_RESULT()                                                                             \
+        (tests_failed ? (fprintf(stderr, "%d check(s) failed\n", tests_failed), 1) : 0)

@@ -170,7 +170,7 @@ struct presence_config {
         unsigned max_per_hour;
         bool has_control;
         struct access control; /* resolved by presence_config_link() */
-        char *root; /* of /proc */
+        char *root;            /* of /proc */
 };
 
 int presence_config_parse(const struct ynode *n, struct presence_config **ret, struct diags *d);
