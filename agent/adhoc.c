@@ -402,7 +402,9 @@ static void send_result_later(const struct ctx *c, const struct action_result *r
                 free(body);
                 body = t;
         }
-        agent_outbox_add(c->a, c->origin.from, c->origin.lang, body);
+        /* To the bare JID: the resource that asked is likely gone, and the server delivers to
+         * the user's other resources or keeps it offline for them. */
+        agent_outbox_add(c->a, c->bare, c->origin.lang, body);
 }
 
 static void request_finish(struct adhoc_request *req, struct action_result *res)

@@ -466,7 +466,7 @@ authentication = "internal_hashed"
 storage = "internal"
 certificates = {certdir}
 modules_enabled = {{ {modules} }}
-modules_disabled = {{ "s2s", "offline" }}
+modules_disabled = {{ "s2s" }}
 smacks_hibernation_time = 60
 log = {{ {{ levels = {{ min = "{log_level}" }}, to = "file", filename = {logfile} }} }}
 
@@ -505,7 +505,8 @@ class Prosody:
     def write_config(self):
         os.makedirs(self.data, exist_ok=True)
         os.chmod(self.data, 0o700)
-        mods = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'version']
+        # offline: a result the agent sends while its requester is away waits for them.
+        mods = ['roster', 'saslauth', 'tls', 'disco', 'ping', 'version', 'offline']
         if prosody_has_module('smacks'):
             mods.append('smacks')  # the agent resumes with XEP-0198
         text = PROSODY_CONFIG.format(

@@ -107,6 +107,27 @@ def test_silent_server(env):
     commands_work(env, 'after a silent server')
 
 
+def test_result_while_offline(env):
+    """An action that finishes while the agent is disconnected is not lost: its outcome goes
+    to the requester as a message once the agent is back."""
+    alice = env.client('alice')
+    el = alice.iq_element('set', alice.command_element('test/slow', 'execute'), env.agent_jid)
+    mark = env.agent.log_mark()
+    alice.send_iq_async(el, timeout=60)
+    env.wait_agent_saw('test/slow', mark)
+    drop_clients(env)
+    env.prosody.kill(signal.SIGKILL)
+    # The server stays down until the action has finished, so the iq cannot be answered.
+    env.agent.wait_log(r'node=test/slow .*delivered later as a message', since=mark, timeout=60)
+    env.prosody.start()
+    env.agent.wait_online(since=mark, timeout=RECONNECT_TIMEOUT)
+    alice = env.client('alice')
+    m = alice.wait_message(lambda frm, typ, body, el: "'test/slow' finished while adhocd was "
+                           "offline" in (body or ''), what='the outcome of test/slow')
+    expect(m[0].startswith(env.jid('agent')) and 'Done' in (m[2] or '') or 'slow' in (m[2] or ''),
+           'unexpected message %r' % (m,))
+
+
 def test_single_agent_session(env):
     # After the reconnects exactly one agent resource is online (no leaked sessions).
     alice = env.client('alice')
@@ -122,5 +143,6 @@ if __name__ == '__main__':
         test_reconnect_after_outage,
         test_roster_fetched_at_connect,
         test_silent_server,
+        test_result_while_offline,
         test_single_agent_session,
     ]))
