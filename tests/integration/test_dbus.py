@@ -39,6 +39,10 @@ POLICY = '''
 sessions: {{max_per_requester: 20, rate_per_minute: 1000}}
 
 commands:
+  - node: test/hello
+    name: Hello
+    allow: {{groups: [flatmates, admins]}}
+    reply: "Hello {{from}}"
   - node: dbus/echo-s
     name: Echo a string
     allow: {{groups: [flatmates, admins]}}
@@ -384,6 +388,24 @@ def test_slow_calls_do_not_hold_up_others(env):
         expect(field_values(res, 'waited') == [str(SLOW_MS)], 'slow call %d result' % i, res)
 
 
+def test_bus_restart(env):
+    """The D-Bus daemon is killed and restarted: meanwhile dbus commands say "bus
+    unavailable" (and other commands still answer); afterwards they work again."""
+    SERVICE.stop()
+    BUS.stop()
+    r = run_form(env, 'alice', 'dbus/echo-s', {'text': 'during'})
+    expect_error_note(r, 'bus unavailable', 'while the bus is down')
+    env.client('alice').execute(env.agent_jid, 'test/hello').expect_status(
+        'completed', 'another command while the bus is down')
+    BUS.start()
+    SERVICE.start()
+
+    def works():
+        r = run_form(env, 'alice', 'dbus/echo-s', {'text': 'after'})
+        return r.status == 'completed' and not error_notes(r) and field_values(r, 'echoed') == ['after']
+    env.wait_until(works, 90, 'dbus commands to work again after the bus restart', interval=1)
+
+
 if __name__ == '__main__':
     if not dbusenv.shutil.which('dbus-daemon') or not dbusenv.shutil.which('dbus-send'):
         print('dbus-daemon and dbus-send are needed (tools/install-deps.sh)')
@@ -402,6 +424,7 @@ if __name__ == '__main__':
             test_expose_follows_the_service,
             test_expose_forms_and_calls,
             test_slow_calls_do_not_hold_up_others,
+            test_bus_restart,
         ], policy=policy(BUS))
         failed = rc != 0
     finally:
