@@ -14,6 +14,11 @@ void log_setup(bool verbose)
         journal_prefix = getenv("JOURNAL_STREAM") != NULL;
 }
 
+void log_set_max_level(int level)
+{
+        max_level = level;
+}
+
 int log_get_max_level(void)
 {
         return max_level;

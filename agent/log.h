@@ -8,6 +8,8 @@
 /* Logging for the program layer. Library-like modules (parsers, forms) never log. */
 void log_setup(bool verbose);
 int log_get_max_level(void);
+/* Tests that do a lot quietly. */
+void log_set_max_level(int level);
 /* Logs at a syslog level; returns -abs(error) so callers can `return log_error_errno(r, ...)`. */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
