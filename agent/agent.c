@@ -215,7 +215,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *userdata)
         }
         if (streq(type, "set") && streq_ptr(name, "command") && streq_ptr(ns, NS_COMMANDS)) {
                 /* A resend (XEP-0198) of a command already handled must not run it twice. */
-                if (dedup_iq_admit(a->dedup, a->xc, iq, child))
+                if (dedup_iq_admit(a->dedup, a->xc, iq, child,
+                                   now_usec(CLOCK_MONOTONIC) < a->redelivery_until))
                         adhoc_handle(a, iq, child);
                 return 1;
         }
@@ -491,6 +492,11 @@ static int on_roster_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata
 static void on_online(struct xconn *xc, bool resumed, void *userdata)
 {
         struct agent *a = userdata;
+
+        /* Only right after a reconnect can the server resend what it already delivered. */
+        if (a->connected_before)
+                a->redelivery_until = now_usec(CLOCK_MONOTONIC) + DEDUP_REDELIVERY_GRACE;
+        a->connected_before = true;
         xmpp_conn_t *conn = xconn_conn(xc);
         xmpp_stanza_t *iq;
 

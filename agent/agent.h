@@ -48,9 +48,11 @@ struct agent {
         struct feature_instance *features;
         size_t n_features;
         struct feature_host host;
-        char *show;         /* the published presence: show (NULL: available) */
-        struct i18n status; /* and status texts */
-        usec_t started;     /* CLOCK_MONOTONIC, for XEP-0012 */
+        char *show;              /* the published presence: show (NULL: available) */
+        struct i18n status;      /* and status texts */
+        usec_t started;          /* CLOCK_MONOTONIC, for XEP-0012 */
+        usec_t redelivery_until; /* after a reconnect: XEP-0198 resends are refused to run twice */
+        bool connected_before;
         bool stopping;
         bool notified_ready;
         int exit_code;

@@ -34,7 +34,8 @@ static void answer_forgotten(struct xconn *xc, xmpp_stanza_t *iq)
         iq_origin_done(&o);
 }
 
-bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_stanza_t *payload)
+bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_stanza_t *payload,
+                    bool enforce)
 {
         const char *from = xmpp_stanza_get_from(iq), *id = xmpp_stanza_get_id(iq);
         const char *answer = NULL;
@@ -49,6 +50,8 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
         if (!ok)
                 return true;
         r = dedup_check(d, from, id, digest, now_usec(CLOCK_MONOTONIC), &answer);
+        if (!enforce)
+                return true;
         switch (r) {
         case DEDUP_NEW:
                 return true;

@@ -55,7 +55,13 @@ size_t dedup_answer_bytes(const struct dedup *d);
 /* Glue for the agent (dedup-iq.c). */
 struct xconn;
 /* Whether the command iq-set must be handled: false when it is a resend, which was then
- * answered here (with the kept answer) or deliberately left to the pending answer. */
-bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_stanza_t *payload);
+ * answered here (with the kept answer) or deliberately left to the pending answer. Without
+ * enforce the request is only recorded and always handled: resends happen only right after
+ * the agent's own stream resumed, and at any other time a repeat is a client that restarted
+ * its id counter, whose request must run. */
+bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_stanza_t *payload,
+                    bool enforce);
+/* How long after a reconnect resends are expected (and refused to run twice). */
+#define DEDUP_REDELIVERY_GRACE (60 * USEC_PER_SEC)
 /* The xconn send observer: keeps the answers of pending requests. userdata is the dedup. */
 void dedup_iq_observe(xmpp_stanza_t *st, void *userdata);

@@ -10,6 +10,8 @@ static bool journal_prefix;
 void log_setup(bool verbose)
 {
         max_level = verbose ? LOG_DEBUG : LOG_INFO;
+        /* One write() per line instead of one per fprintf() piece (stderr is unbuffered). */
+        setvbuf(stderr, NULL, _IOLBF, 0);
         /* Under systemd, stderr goes to the journal: "<N>" prefixes carry the level. */
         journal_prefix = getenv("JOURNAL_STREAM") != NULL;
 }

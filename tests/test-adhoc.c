@@ -336,6 +336,23 @@ static bool same_answer(const char *a, const char *b)
 
 /* XEP-0198 may resend an iq after a resume: the same (from, id, payload) must not run twice.
  * The session table shows whether a stage ran again; the answer must be the kept one. */
+/* Outside the redelivery window a repeated (from, id, payload) is a client that restarted its
+ * id counter: it runs like any request. */
+static void test_repeat_outside_redelivery_runs(void)
+{
+        char first[64], second[64];
+        const char *a;
+
+        a = cmd("carol@example.test/restarted", "1", "node='hello'", NULL);
+        HAS(a, "status=\"completed\"");
+        sessionid(a, first);
+        a = cmd("carol@example.test/restarted", "1", "node='hello'", NULL);
+        HAS(a, "status=\"completed\"");
+        sessionid(a, second);
+        /* A replayed answer would carry the first session's id. */
+        CHECK(strlen(first) == 32 && strlen(second) == 32 && strcmp(first, second) != 0);
+}
+
 static void test_resend_runs_once(void)
 {
         static const char n2[] =
@@ -344,6 +361,9 @@ static void test_resend_runs_once(void)
         size_t n0 = session_table_count(lb.agent->sessions), n;
         char sid[64], attrs[160], *first;
         const char *a;
+
+        /* As right after the agent's stream came back, when the server may resend. */
+        lb.agent->redelivery_until = USEC_INFINITY;
 
         first = strdup(cmd(from, "r1", "node='form'", NULL));
         HAS(first, "status=\"executing\"");
@@ -433,6 +453,8 @@ int main(void)
         test_caps();
         test_lang_and_slow();
         test_resend_runs_once();
+        lb.agent->redelivery_until = 0;
+        test_repeat_outside_redelivery_runs();
         test_session_limit();
         test_offline_result_kept();
         loopback_stop(&lb);
