@@ -105,21 +105,22 @@ int dbus_parse_name(const struct ynode *map, const char *section, const char *ke
         return 0;
 }
 
-int dbus_parse_bus(const struct ynode *map, char **ret, struct diags *d)
+int dbus_parse_bus(const struct ynode *map, const char *dflt, char **ret, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, "bus");
+        const char *other = streq(dflt, "system") ? "session" : "system";
         _cleanup_free_ char *s = NULL;
 
         if (!n)
-                return (*ret = strdup("session")) ? 0 : -ENOMEM;
+                return (*ret = strdup(dflt)) ? 0 : -ENOMEM;
         if (ynode_string(n, &s, d) < 0)
                 return -EINVAL;
         /* An address is "transport:key=value,...", e.g. unix:path=/run/dbus/system_bus_socket. */
         if (!streq(s, "session") && !streq(s, "system") && (!strchr(s, ':') || !strchr(s, '=')))
                 return ynode_error(n, d,
-                                   "bus: must be session, system or a D-Bus address "
-                                   "(unix:path=...), not '%s'",
-                                   s);
+                                   "bus: must be %s, %s or a D-Bus address (unix:path=...), "
+                                   "not '%s'",
+                                   dflt, other, s);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -501,7 +502,7 @@ int dbus_config_parse(const struct ynode *n, const struct form *form, struct dbu
         c->form = form;
         if (ynode_check_keys(n, config_keys, d) < 0)
                 r = -EINVAL;
-        if (dbus_parse_bus(n, &c->bus, d) < 0)
+        if (dbus_parse_bus(n, "session", &c->bus, d) < 0)
                 r = -EINVAL;
         if (dbus_parse_name(n, "dbus", "destination", sd_bus_service_name_is_valid, "bus name",
                             &c->destination, d) < 0)

@@ -144,7 +144,7 @@ static int expose_parse(const struct ynode *n, const struct form *form, void **r
                 return -ENOMEM;
         if (ynode_check_keys(n, expose_keys, d) < 0)
                 r = -EINVAL;
-        if (dbus_parse_bus(n, &c->bus, d) < 0)
+        if (dbus_parse_bus(n, "session", &c->bus, d) < 0)
                 r = -EINVAL;
         if (dbus_parse_name(n, "dbus_expose", "destination", sd_bus_service_name_is_valid,
                             "bus name", &c->destination, d) < 0)

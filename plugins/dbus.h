@@ -80,7 +80,8 @@ void dbus_arg_done(struct dbus_arg *a);
 typedef int (*dbus_name_check_t)(const char *);
 int dbus_parse_name(const struct ynode *map, const char *section, const char *key,
                     dbus_name_check_t check, const char *what, char **ret, struct diags *d);
-int dbus_parse_bus(const struct ynode *map, char **ret, struct diags *d);
+/* bus: session, system or an address; dflt ("session" or "system") when absent. */
+int dbus_parse_bus(const struct ynode *map, const char *dflt, char **ret, struct diags *d);
 int dbus_parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d);
 /* "the session bus", "the system bus" or "the bus at ADDRESS", for messages. */
 const char *dbus_bus_describe(const char *spec, char *buf, size_t size);

@@ -136,25 +136,6 @@ static int parse_actions(const struct ynode *section, struct mpris_config *c, st
         return r;
 }
 
-static int parse_bus(const struct ynode *section, struct mpris_config *c, struct diags *d)
-{
-        const struct ynode *n = ynode_get(section, "bus");
-        _cleanup_free_ char *s = NULL;
-
-        if (!n)
-                return (c->bus = strdup("session")) ? 0 : -ENOMEM;
-        if (ynode_string(n, &s, d) < 0)
-                return -EINVAL;
-        /* An address is "transport:key=value,...", e.g. unix:path=/run/user/1000/bus. */
-        if (!streq(s, "session") && !streq(s, "system") && (!strchr(s, ':') || !strchr(s, '=')))
-                return ynode_error(n, d,
-                                   "bus: must be session, system or a D-Bus address "
-                                   "(unix:path=...), not '%s'",
-                                   s);
-        c->bus = TAKE_PTR(s);
-        return 0;
-}
-
 static int parse_timeout(const struct ynode *section, struct mpris_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "timeout");
@@ -194,7 +175,7 @@ int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct 
         r = ynode_check_keys(n, section_keys, d);
         r = merge(r, parse_players(n, c, d));
         r = merge(r, parse_actions(n, c, d));
-        r = merge(r, parse_bus(n, c, d));
+        r = merge(r, dbus_parse_bus(n, "session", &c->bus, d));
         r = merge(r, parse_timeout(n, c, d));
         if (!ynode_get(n, "allow"))
                 r = merge(r, ynode_warning(n, d,

@@ -147,24 +147,6 @@ static int parse_verb_list(const struct ynode *section, const char *key, unsigne
         return r;
 }
 
-static int parse_bus(const struct ynode *section, struct sysd_config *c, struct diags *d)
-{
-        const struct ynode *n = ynode_get(section, "bus");
-        _cleanup_free_ char *s = NULL;
-
-        if (!n)
-                return (c->bus = strdup("system")) ? 0 : -ENOMEM;
-        if (ynode_string(n, &s, d) < 0)
-                return -EINVAL;
-        if (!streq(s, "session") && !streq(s, "system") && (!strchr(s, ':') || !strchr(s, '=')))
-                return ynode_error(n, d,
-                                   "bus: must be system, session or a D-Bus address "
-                                   "(unix:path=...), not '%s'",
-                                   s);
-        c->bus = TAKE_PTR(s);
-        return 0;
-}
-
 static int parse_job_timeout(const struct ynode *section, struct sysd_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "job_timeout");
@@ -227,7 +209,7 @@ int sysd_config_parse(const struct ynode *n, struct sysd_config **ret, struct di
         r = merge(r, parse_units(n, c, d));
         r = merge(r, parse_verb_list(n, "verbs", &c->verbs, d));
         r = merge(r, parse_verb_list(n, "confirm", &c->confirm, d));
-        r = merge(r, parse_bus(n, c, d));
+        r = merge(r, dbus_parse_bus(n, "system", &c->bus, d));
         r = merge(r, parse_job_timeout(n, c, d));
         r = merge(r, parse_journal(n, c, d));
         confirm = ynode_get(n, "confirm");
