@@ -92,6 +92,16 @@ struct action_ops {
         /* Optional: an expanding action. The command entry is not added itself; expand() adds
          * the commands it stands for (base holds the entry's node, name and access). */
         int (*expand)(const struct command *base, struct command_sink *sink);
+        /* Optional: a providing action. Its entry stands for the commands under "node/" that are
+         * only known at run time (dbus_expose with methods: "*"); the entry itself is not a
+         * command. provide_find() returns the command at node (the entry's node, '/', more) or
+         * NULL; provide_list() hands cb each command that exists now. The commands belong to
+         * the entry's configuration and live as long as the policy, whatever becomes of what
+         * they stand for (available() tells), so a request in flight always holds a valid one.
+         * They are made with command_derive(), which gives them the entry's access. */
+        const struct command *(*provide_find)(const struct command *entry, const char *node);
+        void (*provide_list)(const struct command *entry,
+                             void (*cb)(const struct command *c, void *userdata), void *userdata);
         /* A live command: its form stage offers next (run, then show the refreshed form again)
          * and complete (run and close), like a remote control. */
         bool live;

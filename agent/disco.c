@@ -150,34 +150,51 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
         return reply;
 }
 
+struct items_ctx {
+        struct agent *agent;
+        const char *from, *self, *lang;
+        xmpp_stanza_t *query;
+        int error;
+};
+
+static void add_item(const struct command *c, void *userdata)
+{
+        struct items_ctx *ctx = userdata;
+        xmpp_stanza_t *item;
+
+        if (ctx->error < 0 || visible_command(ctx->agent, ctx->from, c->node) != c)
+                return;
+        item = stanza_add_child(ctx->query, "item", NULL);
+        if (!item) {
+                ctx->error = -ENOMEM;
+                return;
+        }
+        xmpp_stanza_set_attribute(item, "jid", strempty(ctx->self));
+        xmpp_stanza_set_attribute(item, "node", c->node);
+        xmpp_stanza_set_attribute(item, "name", strempty(i18n_pick(&c->name, ctx->lang)));
+}
+
 xmpp_stanza_t *disco_items_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query)
 {
         const char *node = xmpp_stanza_get_attribute(query, "node");
-        const char *self = xconn_bound_jid(a->xc);
-        const char *lang = stanza_get_lang(iq);
-        const char *from = xmpp_stanza_get_from(iq);
-        xmpp_stanza_t *reply, *q;
+        struct items_ctx ctx = {
+            .agent = a,
+            .from = xmpp_stanza_get_from(iq),
+            .self = xconn_bound_jid(a->xc),
+            .lang = stanza_get_lang(iq),
+        };
+        xmpp_stanza_t *reply;
 
         if (node && !streq(node, NS_COMMANDS))
                 return error_reply(iq, XERR_ITEM_NOT_FOUND);
-        reply = query_reply(iq, NS_DISCO_ITEMS, node, &q);
+        reply = query_reply(iq, NS_DISCO_ITEMS, node, &ctx.query);
         if (!reply || !node)
                 return reply;
         /* Only the commands this requester may run: a stranger gets an empty list. */
-        for (size_t i = 0; i < a->policy->n_commands; i++) {
-                const struct command *c = &a->policy->commands[i];
-                xmpp_stanza_t *item;
-
-                if (visible_command(a, from, c->node) != c)
-                        continue;
-                item = stanza_add_child(q, "item", NULL);
-                if (!item) {
-                        xmpp_stanza_release(reply);
-                        return NULL;
-                }
-                xmpp_stanza_set_attribute(item, "jid", strempty(self));
-                xmpp_stanza_set_attribute(item, "node", c->node);
-                xmpp_stanza_set_attribute(item, "name", strempty(i18n_pick(&c->name, lang)));
+        policy_foreach_command(a->policy, add_item, &ctx);
+        if (ctx.error < 0) {
+                xmpp_stanza_release(reply);
+                return NULL;
         }
         return reply;
 }

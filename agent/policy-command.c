@@ -291,6 +291,47 @@ int command_sink_add(struct command_sink *sink, struct command_spec *spec)
         return r;
 }
 
+int command_derive(const struct command *entry, const char *node, const struct i18n *name,
+                   const struct action_ops *action, void *action_cfg, struct command **ret)
+{
+        _cleanup_(command_freep) struct command *c = zalloc(sizeof(*c));
+        int r;
+
+        if (!c) {
+                if (action->free_cfg)
+                        action->free_cfg(action_cfg);
+                return -ENOMEM;
+        }
+        c->action = action;
+        c->action_cfg = action_cfg;
+        c->has_allow = entry->has_allow;
+        c->line = entry->line;
+        c->col = entry->col;
+        c->node = strdup(node);
+        if (!c->node)
+                return -ENOMEM;
+        r = i18n_copy(name, &c->name);
+        if (r >= 0)
+                r = access_copy(&entry->allow, &c->allow);
+        if (r >= 0)
+                r = access_copy(&entry->deny, &c->deny);
+        if (r >= 0)
+                r = i18n_copy(&entry->confirm, &c->confirm);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+struct command *command_free(struct command *c)
+{
+        if (c) {
+                command_done(c);
+                free(c);
+        }
+        return NULL;
+}
+
 int command_sink_resolve_access(struct command_sink *sink, const struct ynode *n,
                                 struct access *ret)
 {

@@ -510,10 +510,34 @@ int policy_from_ynodes(const struct ynode *const *docs, size_t n_docs, struct po
 
 const struct command *policy_find_command(const struct policy *p, const char *node)
 {
-        for (size_t i = 0; p && node && i < p->n_commands; i++)
-                if (streq(p->commands[i].node, node))
+        const struct command *c;
+
+        if (!p || !node)
+                return NULL;
+        for (size_t i = 0; i < p->n_commands; i++)
+                if (!command_is_provider(&p->commands[i]) && streq(p->commands[i].node, node))
                         return &p->commands[i];
+        /* A command written out takes precedence over one a provider makes up. */
+        for (size_t i = 0; i < p->n_commands; i++) {
+                c = &p->commands[i];
+                if (command_is_provider(c) && strncmp(node, c->node, strlen(c->node)) == 0 &&
+                    node[strlen(c->node)] == '/')
+                        return c->action->provide_find(c, node);
+        }
         return NULL;
+}
+
+void policy_foreach_command(const struct policy *p,
+                            void (*cb)(const struct command *c, void *userdata), void *userdata)
+{
+        for (size_t i = 0; p && i < p->n_commands; i++) {
+                const struct command *c = &p->commands[i];
+
+                if (command_is_provider(c))
+                        c->action->provide_list(c, cb, userdata);
+                else
+                        cb(c, userdata);
+        }
 }
 
 bool policy_allows(const struct policy *p, const struct command *c, const struct requester *r)

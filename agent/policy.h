@@ -91,7 +91,21 @@ int policy_from_ynodes(const struct ynode *const *docs, size_t n_docs, struct po
 struct policy *policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
+/* The command at node: a command of the policy, or one a providing entry knows now. */
 const struct command *policy_find_command(const struct policy *p, const char *node);
+/* Calls cb for each command of the policy, in order, with those of providing entries. */
+void policy_foreach_command(const struct policy *p,
+                            void (*cb)(const struct command *c, void *userdata), void *userdata);
+static inline bool command_is_provider(const struct command *c)
+{
+        return c->action && c->action->provide_find;
+}
+/* A command made at run time by a providing entry: node and name, the entry's access and
+ * confirmation, and the action (its cfg consumed, even on failure). */
+int command_derive(const struct command *entry, const char *node, const struct i18n *name,
+                   const struct action_ops *action, void *action_cfg, struct command **ret);
+struct command *command_free(struct command *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct command *, command_free)
 bool command_node_is_valid(const char *node) _pure_;
 /* False while the command's backend says it cannot run (e.g. its D-Bus service is absent). */
 static inline bool command_is_available(const struct command *c)

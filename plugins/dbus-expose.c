@@ -15,9 +15,10 @@
  *       timeout: 25s                  # the default
  *
  * gives the commands player/PlayPause ("Media player: PlayPause"), player/Next and player/Seek,
- * with the entry's allow:, deny: and confirm:. "*" (every method) is refused: loading does no
- * I/O, so the interface's methods are unknown when the commands are made, and an allow-list
- * written out is what the administrator reviewed.
+ * with the entry's allow:, deny: and confirm:. `methods: ["*"]`, written out, exposes every
+ * method of the interface: loading does no I/O, so those are only known once the service runs;
+ * the entry then provides its commands at run time (action_ops.provide_find/provide_list), one
+ * made for each method met, kept as long as the policy and bounded in number.
  *
  * Loading only records what to watch. The first time a generated command is looked at (disco,
  * execution), the destination is watched on its bus (NameOwnerChanged, then GetNameOwner) and
@@ -63,7 +64,7 @@ struct expose_config {
         char *destination;
         char *path;
         char *interface;
-        char **methods;
+        char **methods; /* NULL: every method ("*") */
         usec_t timeout;
 };
 
@@ -80,6 +81,14 @@ static void expose_config_free(struct expose_config *c)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct expose_config *, expose_config_free)
 
+/* "*" on its own, as a scalar or a one-item list: every method the interface has. */
+static bool methods_are_all(const struct ynode *n)
+{
+        if (n->type == YNODE_SEQ && n->n == 1)
+                n = n->items[0];
+        return n->type == YNODE_SCALAR && streq(n->scalar, "*");
+}
+
 static int parse_methods(const struct ynode *map, struct expose_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, "methods");
@@ -88,12 +97,9 @@ static int parse_methods(const struct ynode *map, struct expose_config *c, struc
         if (!n)
                 return ynode_error(map, d,
                                    "dbus_expose: needs 'methods:', the list of the methods that "
-                                   "may be called");
-        if (n->type == YNODE_SCALAR && streq(n->scalar, "*"))
-                return ynode_error(n, d,
-                                   "methods: \"*\" is not supported: the interface's methods are "
-                                   "only known once the service runs, and loading does no I/O; "
-                                   "list the methods to expose by name");
+                                   "may be called, or \"*\" for all of them");
+        if (methods_are_all(n))
+                return 0;
         if (ynode_expect(n, YNODE_SEQ, d) < 0)
                 return -EINVAL;
         if (n->n == 0)
@@ -108,9 +114,8 @@ static int parse_methods(const struct ynode *map, struct expose_config *c, struc
                 }
                 if (streq(s, "*")) {
                         r = ynode_error(m, d,
-                                        "\"*\" is not supported: the interface's methods are only "
-                                        "known once the service runs, and loading does no I/O; "
-                                        "list the methods to expose by name");
+                                        "\"*\" stands for every method: write it alone "
+                                        "(methods: [\"*\"]), not among names");
                         continue;
                 }
                 if (sd_bus_member_name_is_valid(s) <= 0) {
@@ -680,6 +685,7 @@ struct expose_method {
         struct i18n name; /* the command's name: the form's title */
         usec_t timeout;
         unsigned warned; /* target generation + 1 when a warning about it was given */
+        bool quiet;      /* made for "*": a method no form can carry is skipped, not warned of */
 };
 
 static void expose_method_free(void *cfg)
@@ -709,7 +715,11 @@ static const struct expose_method_info *method_lookup(const struct expose_method
                 return NULL;
         /* available() gets a const configuration; the note of a warning is the only change. */
         ((struct expose_method *)m)->warned = t->generation + 1;
-        if (!info)
+        if (m->quiet)
+                log_debug("dbus_expose: %s.%s is not offered: its arguments cannot be entered in a "
+                          "form",
+                          t->interface, m->method);
+        else if (!info)
                 log_warning("dbus_expose: %s has no method %s.%s at %s; its command stays hidden",
                             t->destination, t->interface, m->method, t->path);
         else
@@ -920,19 +930,20 @@ static int method_name(const struct i18n *base, const char *method, struct i18n 
         return r;
 }
 
-static int method_new(const struct expose_config *c, const struct command *base, const char *method,
-                      struct expose_method **ret)
+/* The command of one method of t (which it takes a reference on), named after base_name. */
+static int method_new(struct expose_target *t, usec_t timeout, const struct i18n *base_name,
+                      const char *method, struct expose_method **ret)
 {
         struct expose_method *m = zalloc(sizeof(*m));
         int r;
 
         if (!m)
                 return -ENOMEM;
-        m->timeout = c->timeout;
+        t->n_ref++;
+        m->target = t;
+        m->timeout = timeout;
         m->method = strdup(method);
-        r = m->method ? target_get(c, &m->target) : -ENOMEM;
-        if (r >= 0)
-                r = method_name(&base->name, method, &m->name);
+        r = m->method ? method_name(base_name, method, &m->name) : -ENOMEM;
         if (r < 0) {
                 expose_method_free(m);
                 return r;
@@ -941,22 +952,172 @@ static int method_new(const struct expose_config *c, const struct command *base,
         return 0;
 }
 
+/* ---- Every method ("*"): a providing entry making a command per method it meets ---- */
+
+#define ALL_MAX 256 /* commands one entry makes at most, so a service cannot grow the agent */
+
+struct expose_all {
+        struct expose_target *target;
+        usec_t timeout;
+        struct command **commands; /* one per method name met so far, kept with the policy */
+        size_t n_commands;
+        bool warned_full;
+};
+
+static void expose_all_free(void *cfg)
+{
+        struct expose_all *all = cfg;
+
+        if (!all)
+                return;
+        for (size_t i = 0; i < all->n_commands; i++)
+                command_free(all->commands[i]);
+        free(all->commands);
+        target_unref(all->target);
+        free(all);
+}
+
+static const char *command_method(const struct command *c)
+{
+        return ((const struct expose_method *)c->action_cfg)->method;
+}
+
+/* The command of method: the one made before, or a new one if the interface has it now. */
+static const struct command *all_get(const struct command *entry, const char *method)
+{
+        struct expose_all *all = entry->action_cfg;
+        _cleanup_free_ char *node = NULL;
+        struct expose_method *m = NULL;
+        struct command **commands, *c;
+
+        for (size_t i = 0; i < all->n_commands; i++)
+                if (streq(command_method(all->commands[i]), method))
+                        return all->commands[i];
+        if (!target_find(all->target, method))
+                return NULL;
+        if (all->n_commands >= ALL_MAX) {
+                if (!all->warned_full)
+                        log_warning("dbus_expose: %s has made %d commands; the methods of %s met "
+                                    "since are not offered",
+                                    entry->node, ALL_MAX, all->target->destination);
+                all->warned_full = true;
+                return NULL;
+        }
+        commands = reallocarray(all->commands, all->n_commands + 1, sizeof(*commands));
+        if (!commands)
+                return NULL;
+        all->commands = commands;
+        if (asprintf(&node, "%s/%s", entry->node, method) < 0) {
+                node = NULL;
+                return NULL;
+        }
+        if (method_new(all->target, all->timeout, &entry->name, method, &m) < 0) {
+                log_error("dbus_expose: out of memory");
+                return NULL;
+        }
+        m->quiet = true;
+        if (command_derive(entry, node, &m->name, &expose_method_action, m, &c) < 0) {
+                log_error("dbus_expose: out of memory");
+                return NULL;
+        }
+        all->commands[all->n_commands++] = c;
+        return c;
+}
+
+static const struct command *all_find(const struct command *entry, const char *node)
+{
+        struct expose_all *all = entry->action_cfg;
+        const char *method = node + strlen(entry->node) + 1;
+
+        if (sd_bus_member_name_is_valid(method) <= 0)
+                return NULL;
+        target_refresh(all->target);
+        return all_get(entry, method);
+}
+
+static void all_list(const struct command *entry,
+                     void (*cb)(const struct command *c, void *userdata), void *userdata)
+{
+        struct expose_all *all = entry->action_cfg;
+        const struct expose_target *t = all->target;
+        _cleanup_strv_free_ char **names = NULL;
+
+        target_refresh(all->target);
+        if (t->owner != OWNER_PRESENT || !t->known)
+                return;
+        /* The callback looks the commands up again, which may refresh what is known. */
+        for (size_t i = 0; i < t->n_methods; i++)
+                if (strv_extend(&names, t->methods[i].name) < 0)
+                        return;
+        STRV_FOREACH (name, names) {
+                const struct command *c = all_get(entry, *name);
+
+                if (c)
+                        cb(c, userdata);
+        }
+}
+
+static const struct action_ops expose_all_action = {
+    .key = "dbus_expose",
+    .free_cfg = expose_all_free,
+    .provide_find = all_find,
+    .provide_list = all_list,
+};
+
+static int expand_all(const struct expose_config *c, const struct command *base,
+                      struct command_sink *sink)
+{
+        struct expose_all *all = zalloc(sizeof(*all));
+        struct command_spec spec;
+        int r;
+
+        if (!all)
+                return -ENOMEM;
+        all->timeout = c->timeout;
+        r = target_get(c, &all->target);
+        if (r < 0) {
+                free(all);
+                return r;
+        }
+        spec = (struct command_spec){
+            .node = base->node,
+            .name = &base->name,
+            .allow_access = base->has_allow ? &base->allow : NULL,
+            .deny_access = &base->deny,
+            .confirm = i18n_is_empty(&base->confirm) ? NULL : &base->confirm,
+            .action = &expose_all_action,
+            .action_cfg = all,
+        };
+        return command_sink_add(sink, &spec);
+}
+
 static int expose_expand(const struct command *base, struct command_sink *sink)
 {
         const struct expose_config *c = base->action_cfg;
+        struct expose_target *t = NULL;
         int r = 0;
 
+        if (!c->methods)
+                return expand_all(c, base, sink);
+        r = target_get(c, &t);
+        if (r < 0)
+                return r;
         STRV_FOREACH (method, c->methods) {
                 _cleanup_free_ char *node = NULL;
                 struct expose_method *m = NULL;
                 struct command_spec spec;
                 int k;
 
-                if (asprintf(&node, "%s/%s", base->node, *method) < 0)
-                        return -ENOMEM;
-                k = method_new(c, base, *method, &m);
-                if (k < 0)
-                        return k;
+                if (asprintf(&node, "%s/%s", base->node, *method) < 0) {
+                        node = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                k = method_new(t, c->timeout, &base->name, *method, &m);
+                if (k < 0) {
+                        r = k;
+                        break;
+                }
                 spec = (struct command_spec){
                     .node = node,
                     .name = &m->name,
@@ -967,11 +1128,14 @@ static int expose_expand(const struct command *base, struct command_sink *sink)
                     .action_cfg = m,
                 };
                 k = command_sink_add(sink, &spec);
-                if (k == -ENOMEM)
-                        return k;
+                if (k == -ENOMEM) {
+                        r = k;
+                        break;
+                }
                 if (k < 0)
                         r = k;
         }
+        target_unref(t);
         return r;
 }
 

@@ -316,10 +316,8 @@ static void test_load(void)
 
         fails("    dbus_expose: {destination: a.b, path: /, interface: a.b}\n",
               "dbus_expose: needs 'methods:'");
-        fails("    dbus_expose: {destination: a.b, path: /, interface: a.b, methods: '*'}\n",
-              "methods: \"*\" is not supported");
         fails("    dbus_expose: {destination: a.b, path: /, interface: a.b, methods: [X, '*']}\n",
-              "list the methods to expose by name");
+              "write it alone");
         fails("    dbus_expose: {destination: a.b, path: /, interface: a.b, methods: []}\n",
               "methods: lists no method");
         fails("    dbus_expose: {destination: a.b, path: /, interface: a.b, methods: [X, X]}\n",
@@ -346,6 +344,35 @@ static void test_load(void)
               "    dbus_expose: {destination: a.b, path: /, interface: a.b, methods: [X]}\n",
               "value");
         diags_done(&d);
+}
+
+static void test_load_every(void)
+{
+        static const char *const spellings[] = {"'*'", "['*']"};
+
+        for (size_t i = 0; i < ELEMENTSOF(spellings); i++) {
+                _cleanup_free_ char *yaml = NULL;
+                struct policy *p = NULL;
+
+                CHECK(asprintf(&yaml,
+                               ACCOUNT "commands:\n"
+                                       "  - node: player\n"
+                                       "    name: Player\n"
+                                       "    allow: {groups: [g]}\n"
+                                       "    dbus_expose: {destination: a.b, path: /, interface: "
+                                       "a.b, methods: %s}\n",
+                               spellings[i]) > 0);
+                CHECK_INT(from_yaml(yaml, &p), 0);
+                if (!p) {
+                        diags_print(&d, stderr);
+                        continue;
+                }
+                /* One providing entry, which is not a command itself. */
+                CHECK_INT(p->n_commands, 1);
+                CHECK(command_is_provider(&p->commands[0]));
+                CHECK(policy_find_command(p, "player") == NULL);
+                policy_free(p);
+        }
 }
 
 /* ---- Calls ---- */
@@ -706,6 +733,141 @@ static void test_bus_lost(struct policy *p)
         CHECK(run_until_available(cmd(p, "EchoI"), true));
 }
 
+/* ---- Every method ("*") ---- */
+
+static void collect_available(const struct command *c, void *userdata)
+{
+        char ***nodes = userdata;
+
+        if (command_is_available(c))
+                CHECK(strv_extend(nodes, c->node) >= 0);
+}
+
+/* The nodes disco would list (to anyone allowed), as a strv. */
+static char **listed(const struct policy *p)
+{
+        char **nodes = NULL;
+
+        policy_foreach_command(p, collect_available, &nodes);
+        return nodes;
+}
+
+static bool listed_has(const struct policy *p, const char *node)
+{
+        _cleanup_strv_free_ char **nodes = listed(p);
+
+        return strv_contains(nodes, node);
+}
+
+static bool run_until_listed(const struct policy *p, const char *node)
+{
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
+
+        while (!listed_has(p, node)) {
+                if (now_usec(CLOCK_MONOTONIC) > deadline) {
+                        fprintf(stderr, "test hung waiting for %s to be listed\n", node);
+                        return false;
+                }
+                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
+        }
+        return true;
+}
+
+static struct policy *every_policy(void)
+{
+        _cleanup_free_ char *yaml = NULL;
+        struct policy *p = NULL;
+
+        CHECK(asprintf(&yaml,
+                       ACCOUNT "commands:\n"
+                               "  - node: e\n"
+                               "    name: Every\n"
+                               "    allow: {groups: [g]}\n"
+                               "    deny: {jids: [eve@example.org]}\n"
+                               "    dbus_expose:\n"
+                               "      bus: '%s'\n"
+                               "      destination: org.adhocd.Test\n"
+                               "      path: /org/adhocd/Test1\n"
+                               "      interface: org.adhocd.Test1\n"
+                               "      timeout: 500ms\n"
+                               "      methods: ['*']\n"
+                               "  - node: e/EchoS\n"
+                               "    name: Written out\n"
+                               "    allow: {groups: [g]}\n"
+                               "    reply: hi\n",
+                       address) > 0);
+        CHECK_INT(from_yaml(yaml, &p), 0);
+        if (!p)
+                diags_print(&d, stderr);
+        return p;
+}
+
+static void test_every_method(void)
+{
+        struct policy *p = every_policy();
+        char *groups[] = {(char *)"g", NULL};
+        struct requester alice = {.bare = "alice@example.org", .groups = groups};
+        struct requester eve = {.bare = "eve@example.org", .groups = groups};
+        const struct command *echo, *c;
+        struct tcall *t;
+
+        if (!p)
+                return;
+        /* No service: nothing is made up. */
+        stop(&service_pid);
+        run_rounds(20);
+        CHECK(!listed_has(p, "e/EchoI"));
+        CHECK(policy_find_command(p, "e/EchoI") == NULL);
+
+        /* It runs: a command per method it has, the unlisted ones included. */
+        service_start(1);
+        CHECK(run_until_listed(p, "e/EchoI"));
+        CHECK(listed_has(p, "e/Fail") && listed_has(p, "e/Multi") && listed_has(p, "e/GetPair"));
+        /* Methods whose arguments a form cannot carry stay hidden. */
+        CHECK(!listed_has(p, "e/DescribeV") && !listed_has(p, "e/TakeFd"));
+        /* Names that are no method of the service, or no method name at all. */
+        CHECK(policy_find_command(p, "e/Missing") == NULL);
+        CHECK(policy_find_command(p, "e/a.b") == NULL);
+        CHECK(policy_find_command(p, "e/") == NULL);
+        CHECK(policy_find_command(p, "e/EchoI/x") == NULL);
+        CHECK(policy_find_command(p, "e") == NULL);
+        /* A command written out takes precedence over the one the entry would make. */
+        c = policy_find_command(p, "e/EchoS");
+        CHECK(c && streq(c->action->key, "reply"));
+
+        echo = policy_find_command(p, "e/EchoI");
+        CHECK(echo && command_is_available(echo));
+        if (!echo) {
+                policy_free(p);
+                return;
+        }
+        /* The entry's name and access. */
+        CHECK_STREQ(i18n_pick(&echo->name, NULL), "Every: EchoI");
+        CHECK(policy_allows(p, echo, &alice));
+        CHECK(!policy_allows(p, echo, &eve));
+        CHECK(!policy_allows(p, echo, &(struct requester){.bare = "bob@example.org"}));
+
+        /* It runs like a listed method's command. */
+        t = run(echo, (const char *[]){"value", "-5", NULL});
+        CHECK_STREQ(value_of(t, "echoed"), "-5");
+        tcall_free(t);
+        t = run(policy_find_command(p, "e/Fail"), (const char *[]){"message", "boom", NULL});
+        CHECK(t->res && note_has(t, "boom"));
+        tcall_free(t);
+
+        /* The service goes: the command is hidden but stays (a request in flight holds it); it
+         * comes back: the same command. */
+        stop(&service_pid);
+        CHECK(run_until_available(echo, false));
+        CHECK(!listed_has(p, "e/EchoI"));
+        CHECK(policy_find_command(p, "e/EchoI") == echo);
+        service_start(1);
+        CHECK(run_until_available(echo, true));
+        CHECK(policy_find_command(p, "e/EchoI") == echo);
+        CHECK(listed_has(p, "e/EchoI"));
+        policy_free(p);
+}
+
 int main(void)
 {
         struct policy *p;
@@ -719,6 +881,7 @@ int main(void)
         CHECK(sd_event_default(&event) >= 0);
 
         test_load();
+        test_load_every();
 
         daemon_start();
         p = test_policy();
@@ -730,6 +893,7 @@ int main(void)
         test_changed_method(p);
         test_cancel_and_shared_state(p);
         test_bus_lost(p);
+        test_every_method();
 
         dbus_expose_action.shutdown();
         dbus_action.shutdown();

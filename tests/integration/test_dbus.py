@@ -12,7 +12,7 @@ not fit refused with bad-payload naming the field, with nothing called; a D-Bus 
 is status=completed with an error note; a timeout is an error note; a service that
 appears late is "not running" first and works once it runs; dbus_expose commands
 follow the service in disco, build typed forms, and never call a method that is not
-listed; ten slow calls in flight do not hold up another user's command.
+listed; with methods: ["*"], every method the running service has gets a command; ten slow calls in flight do not hold up another user's command.
 
 Waits poll with generous deadlines; the tests look at outcomes and order, never at
 durations."""
@@ -178,6 +178,12 @@ commands:
     allow: {{groups: [flatmates]}}
     dbus_expose:
 {target}      methods: [EchoI, EchoY, EchoB, EchoAS, Multi, GetPair, DescribeV]
+
+  - node: every
+    name: Every method
+    allow: {{groups: [flatmates]}}
+    dbus_expose:
+{target}      methods: ["*"]
 '''
 
 
@@ -365,6 +371,57 @@ def test_expose_forms_and_calls(env):
     expect(SERVICE.call_count() == before, 'an unlisted method was called: %r' % SERVICE.call_log()[-3:])
 
 
+def every_nodes(env, user='alice'):
+    return {n for n in env.client(user).commands(env.agent_jid) if n.startswith('every/')}
+
+
+# A sample of the test service's methods: any method an XMPP form can carry gets a command
+# under "every"; those taking a variant, a dict or a file descriptor do not.
+EVERY_SOME = {'every/EchoS', 'every/EchoI', 'every/Fail', 'every/Multi', 'every/GetPair', 'every/Slow'}
+EVERY_NEVER = {'every/DescribeV', 'every/DescribeMixed', 'every/TakeFd'}
+
+
+def test_expose_every_method(env):
+    """methods: ["*"]: the commands follow the methods the running service has."""
+    env.wait_until(lambda: EVERY_SOME <= every_nodes(env), 30 * H._SLOW,
+                   'the commands of every method to be listed: %s' % sorted(EVERY_SOME))
+    nodes = every_nodes(env)
+    expect(not (nodes & EVERY_NEVER), 'methods no form can carry are listed: %r' % (nodes & EVERY_NEVER))
+    expect('every' not in env.client('alice').commands(env.agent_jid), 'the entry itself is listed')
+    expect(not every_nodes(env, 'bob'), 'bob sees %r' % every_nodes(env, 'bob'))
+    # Named after the entry and the method.
+    names = env.client('alice').commands(env.agent_jid)
+    expect(names.get('every/EchoS') == 'Every method: EchoS', 'name %r' % names.get('every/EchoS'))
+
+    # A method that no listed entry exposes is reachable here, with its typed form.
+    done = run_form(env, 'alice', 'every/EchoS', {'value': 'star'}).expect_status('completed', 'every/EchoS')
+    expect(field_values(done, 'echoed') == ['star'], 'every/EchoS', done)
+    r = run_form(env, 'alice', 'every/Fail', {'message': 'from every'})
+    expect_error_note(r, 'org.adhocd.Test1.Error.Failed: from every', 'every/Fail')
+    # Refused values still call nothing.
+    before = SERVICE.call_count()
+    expect_refused(run_form(env, 'alice', 'every/EchoY', {'value': '300'}), 'value', 'every/EchoY 300')
+    expect(SERVICE.call_count() == before, 'a refused value called the service')
+
+    # Not for bob, and nothing that is no method of the service.
+    before = SERVICE.call_count()
+    env.client('bob').execute(env.agent_jid, 'every/EchoS').expect_error('cancel', 'item-not-found',
+                                                                         what='bob: every/EchoS')
+    for node in ('every', 'every/NoSuchMethod', 'every/a.b', 'every/DescribeV', 'every/EchoS/x'):
+        env.client('alice').execute(env.agent_jid, node).expect_error('cancel', 'item-not-found', what=node)
+    expect(SERVICE.call_count() == before, 'a refused node called the service: %r' % SERVICE.call_log()[-3:])
+
+    # The service goes: the commands go; it comes back: so do they.
+    SERVICE.stop()
+    env.wait_until(lambda: not every_nodes(env), 30 * H._SLOW, 'the every/ commands to go')
+    env.client('alice').execute(env.agent_jid, 'every/EchoS').expect_error('cancel', 'item-not-found',
+                                                                           what='every/EchoS without service')
+    SERVICE.start()
+    env.wait_until(lambda: EVERY_SOME <= every_nodes(env), 30 * H._SLOW, 'the every/ commands to come back')
+    done = run_form(env, 'alice', 'every/EchoS', {'value': 'again'}).expect_status('completed', 'again')
+    expect(field_values(done, 'echoed') == ['again'], 'every/EchoS after a restart', done)
+
+
 def test_slow_calls_do_not_hold_up_others(env):
     alice = env.client('alice')
     bob = env.client('bob')
@@ -423,6 +480,7 @@ if __name__ == '__main__':
             test_dbus_error_and_timeout,
             test_expose_follows_the_service,
             test_expose_forms_and_calls,
+            test_expose_every_method,
             test_slow_calls_do_not_hold_up_others,
             test_bus_restart,
         ], policy=policy(BUS))
