@@ -41,15 +41,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "dbus.h"
+#include "dbus-expose.h"
 #include "log.h"
 #include "plugins.h"
-#include "policy.h"
 
 #define VAR_SIGNATURE "dbus.signature"
 #define VAR_ARGS      "dbus.args"
 #define VAR_MAX       64
-#define RETRY_AFTER   (30 * USEC_PER_SEC) /* a failed introspection is tried again after this */
 /* The whole value: "/" or "/" followed by elements of [A-Za-z0-9_] separated by "/". */
 #define OBJECT_PATH_REGEX "/|(/[A-Za-z0-9_]+)+"
 
@@ -58,15 +56,6 @@ static const char *const expose_keys[] = {
 };
 
 /* ---- Configuration ---- */
-
-struct expose_config {
-        char *bus;
-        char *destination;
-        char *path;
-        char *interface;
-        char **methods; /* NULL: every method ("*") */
-        usec_t timeout;
-};
 
 static void expose_config_free(struct expose_config *c)
 {
@@ -173,353 +162,6 @@ static int expose_parse(const struct ynode *n, const struct form *form, void **r
 static void expose_free_cfg(void *cfg)
 {
         expose_config_free(cfg);
-}
-
-/* ---- Targets: what is known of one interface of one object of one destination ---- */
-
-enum owner_state { OWNER_UNKNOWN, OWNER_ABSENT, OWNER_PRESENT };
-
-struct expose_method_info {
-        char *name;
-        char *in_signature;
-        char **in_names;
-};
-
-struct expose_target {
-        unsigned n_ref;
-        char *bus_spec;
-        char *destination;
-        char *path;
-        char *interface;
-        usec_t timeout; /* of Introspect calls */
-
-        sd_event *event;
-        struct dbus_bus *bus;
-        sd_bus *watched;         /* the connection the slots below belong to */
-        sd_bus_slot *match;      /* NameOwnerChanged for destination */
-        sd_bus_slot *owner_call; /* the pending GetNameOwner */
-        enum owner_state owner;
-        char *owner_name;          /* the unique name, while present */
-        struct dbus_waiter waiter; /* attached while introspecting */
-        sd_event_source *kick;     /* introspects the new owner, once every handler ran */
-        bool failed;               /* introspecting this owner failed: wait a while */
-        usec_t failed_at;
-        bool known; /* methods describe the current owner */
-        struct expose_method_info *methods;
-        size_t n_methods;
-        unsigned generation; /* changes with methods: warnings are given once per version */
-        struct expose_target *next;
-};
-
-/* Targets in use, shared by every command (and policy, across reloads) naming the same one. */
-static struct expose_target *targets;
-
-static void methods_forget(struct expose_target *t)
-{
-        for (size_t i = 0; i < t->n_methods; i++) {
-                free(t->methods[i].name);
-                free(t->methods[i].in_signature);
-                strv_free(t->methods[i].in_names);
-        }
-        free(t->methods);
-        t->methods = NULL;
-        t->n_methods = 0;
-        t->known = false;
-        t->failed = false;
-        t->generation++;
-}
-
-/* Forgets the owner and everything learnt from it. */
-static void target_forget(struct expose_target *t)
-{
-        dbus_waiter_cancel(&t->waiter);
-        t->kick = sd_event_source_disable_unref(t->kick);
-        methods_forget(t);
-        t->owner = OWNER_UNKNOWN;
-        free(t->owner_name);
-        t->owner_name = NULL;
-}
-
-static void target_unwatch(struct expose_target *t)
-{
-        t->match = sd_bus_slot_unref(t->match);
-        t->owner_call = sd_bus_slot_unref(t->owner_call);
-        t->watched = sd_bus_unref(t->watched);
-        target_forget(t);
-}
-
-/* Lets go of the bus and the loop; the target can attach again later. */
-static void target_detach(struct expose_target *t)
-{
-        target_unwatch(t);
-        t->bus = dbus_bus_unref(t->bus);
-        t->event = sd_event_unref(t->event);
-}
-
-static struct expose_target *target_unref(struct expose_target *t)
-{
-        if (!t || --t->n_ref > 0)
-                return NULL;
-        for (struct expose_target **p = &targets; *p; p = &(*p)->next)
-                if (*p == t) {
-                        *p = t->next;
-                        break;
-                }
-        target_detach(t);
-        free(t->bus_spec);
-        free(t->destination);
-        free(t->path);
-        free(t->interface);
-        free(t);
-        return NULL;
-}
-
-static int target_get(const struct expose_config *c, struct expose_target **ret)
-{
-        struct expose_target *t;
-
-        for (t = targets; t; t = t->next)
-                if (streq(t->bus_spec, c->bus) && streq(t->destination, c->destination) &&
-                    streq(t->path, c->path) && streq(t->interface, c->interface)) {
-                        t->n_ref++;
-                        *ret = t;
-                        return 0;
-                }
-        t = zalloc(sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        t->n_ref = 1;
-        t->timeout = c->timeout;
-        t->bus_spec = strdup(c->bus);
-        t->destination = strdup(c->destination);
-        t->path = strdup(c->path);
-        t->interface = strdup(c->interface);
-        if (!t->bus_spec || !t->destination || !t->path || !t->interface) {
-                target_unref(t);
-                return -ENOMEM;
-        }
-        t->next = targets;
-        targets = t;
-        *ret = t;
-        return 0;
-}
-
-static int methods_copy(struct expose_target *t, const struct dbus_iinterface *iface)
-{
-        if (!iface || iface->n_methods == 0)
-                return 0;
-        t->methods = calloc(iface->n_methods, sizeof(*t->methods));
-        if (!t->methods)
-                return -ENOMEM;
-        for (size_t i = 0; i < iface->n_methods; i++) {
-                const struct dbus_imethod *m = &iface->methods[i];
-                struct expose_method_info *info = &t->methods[t->n_methods++];
-
-                info->name = strdup(m->name);
-                info->in_signature = strdup(m->in_signature);
-                info->in_names = strv_copy(m->in_names);
-                if (!info->name || !info->in_signature || !info->in_names)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-static void target_learn(struct expose_target *t, const struct dbus_introspection *intro)
-{
-        const struct dbus_iinterface *iface =
-            dbus_introspection_find_interface(intro, t->interface);
-
-        methods_forget(t);
-        if (methods_copy(t, iface) < 0) {
-                log_error("dbus_expose: out of memory");
-                methods_forget(t);
-                t->failed = true;
-                return;
-        }
-        t->known = true;
-        log_debug("dbus_expose: %s has %zu method(s) in %s at %s", t->destination, t->n_methods,
-                  t->interface, t->path);
-}
-
-static void on_introspected(struct dbus_waiter *w, const struct dbus_introspection *intro,
-                            const char *error_name, const char *error_message)
-{
-        struct expose_target *t =
-            (struct expose_target *)((char *)w - offsetof(struct expose_target, waiter));
-
-        if (intro) {
-                target_learn(t, intro);
-                return;
-        }
-        /* Gone meanwhile, or the connection dropped: the watch sees to both. */
-        if (streq_ptr(error_name, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            streq_ptr(error_name, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
-            streq_ptr(error_name, SD_BUS_ERROR_DISCONNECTED))
-                return;
-        log_warning("dbus_expose: cannot introspect %s at %s (%s: %s); its commands stay hidden "
-                    "for now",
-                    t->destination, t->path, strempty(error_name), strempty(error_message));
-        t->failed = true;
-        t->failed_at = now_usec(CLOCK_MONOTONIC);
-}
-
-static void target_introspect(struct expose_target *t)
-{
-        const struct dbus_introspection *intro = NULL;
-        int r;
-
-        t->waiter.cb = on_introspected;
-        r = dbus_bus_introspect(t->bus, t->destination, t->path, t->timeout, &t->waiter, &intro);
-        if (r > 0)
-                target_learn(t, intro);
-        else if (r < 0 && r != -ENOTCONN) {
-                log_warning_errno(r, "dbus_expose: cannot introspect %s: %m", t->destination);
-                t->failed = true;
-                t->failed_at = now_usec(CLOCK_MONOTONIC);
-        }
-}
-
-static int on_kick(sd_event_source *s, void *userdata)
-{
-        struct expose_target *t = userdata;
-
-        t->kick = sd_event_source_disable_unref(t->kick);
-        if (t->owner == OWNER_PRESENT && !t->known && !t->failed && !t->waiter.entry)
-                target_introspect(t);
-        return 0;
-}
-
-static void target_set_owner(struct expose_target *t, const char *owner)
-{
-        bool present = !isempty(owner);
-        int r;
-
-        if (t->owner == (present ? OWNER_PRESENT : OWNER_ABSENT) &&
-            streq_ptr(t->owner_name, present ? owner : NULL))
-                return;
-        target_forget(t);
-        t->owner = present ? OWNER_PRESENT : OWNER_ABSENT;
-        log_debug("dbus_expose: %s is %s", t->destination, present ? owner : "absent");
-        if (!present)
-                return;
-        t->owner_name = strdup(owner);
-        if (!t->owner_name) {
-                log_error("dbus_expose: out of memory");
-                t->failed = true;
-                return;
-        }
-        /* Not now: the cache of dbus-bus.c may not have seen this change yet. */
-        r = sd_event_add_defer(t->event, &t->kick, on_kick, t);
-        if (r < 0)
-                target_introspect(t);
-}
-
-static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-        struct expose_target *t = userdata;
-        const char *name, *old_owner, *new_owner;
-
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
-            !streq(name, t->destination))
-                return 0;
-        target_set_owner(t, new_owner);
-        return 0;
-}
-
-static int on_match_added(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-        struct expose_target *t = userdata;
-        const sd_bus_error *err = sd_bus_message_get_error(m);
-
-        if (!err)
-                return 0;
-        /* Unseen owner changes would leave commands stale: start over at the next look. */
-        if (!sd_bus_error_has_name(err, SD_BUS_ERROR_NO_REPLY))
-                log_warning("dbus_expose: cannot watch %s on the %s bus (%s: %s)", t->destination,
-                            t->bus_spec, err->name, strempty(err->message));
-        target_unwatch(t);
-        return 0;
-}
-
-static int on_owner_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-        struct expose_target *t = userdata;
-        const sd_bus_error *err = sd_bus_message_get_error(m);
-        const char *owner = NULL;
-
-        t->owner_call = sd_bus_slot_unref(t->owner_call);
-        if (err && sd_bus_error_has_name(err, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                target_set_owner(t, NULL);
-                return 0;
-        }
-        if (err || sd_bus_message_read(m, "s", &owner) < 0) {
-                target_unwatch(t);
-                return 0;
-        }
-        target_set_owner(t, owner);
-        return 0;
-}
-
-/* The match goes first: the bus answers in order, so no owner change can slip in between. */
-static int target_watch(struct expose_target *t, sd_bus *bus)
-{
-        _cleanup_free_ char *rule = NULL;
-        int r;
-
-        /* Names are checked by the policy loader: they need no quoting in a rule. */
-        if (asprintf(&rule,
-                     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
-                     t->destination) < 0)
-                return -ENOMEM;
-        t->watched = sd_bus_ref(bus);
-        r = sd_bus_add_match_async(bus, &t->match, rule, on_owner_changed, on_match_added, t);
-        if (r < 0)
-                return r;
-        return sd_bus_call_method_async(bus, &t->owner_call, "org.freedesktop.DBus",
-                                        "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                        "GetNameOwner", on_owner_reply, t, "s", t->destination);
-}
-
-/* Brings what is known up to date, starting whatever is missing: connection, watch,
- * introspection. Never waits. */
-static void target_refresh(struct expose_target *t)
-{
-        sd_bus *bus;
-        int r;
-
-        /* available() is handed no loop: the agent runs on the thread's default one (main.c). */
-        if (!t->event && sd_event_default(&t->event) < 0)
-                return;
-        if (!t->bus && dbus_bus_get(t->event, t->bus_spec, &t->bus) < 0)
-                return;
-        bus = dbus_bus_get_sd(t->bus);
-        if (bus != t->watched) {
-                /* Reconnected (or lost): nothing learnt on the old connection holds. */
-                target_unwatch(t);
-                if (!bus)
-                        return;
-                r = target_watch(t, bus);
-                if (r < 0) {
-                        log_warning_errno(r, "dbus_expose: cannot watch %s: %m", t->destination);
-                        target_unwatch(t);
-                }
-                return;
-        }
-        if (t->failed && now_usec(CLOCK_MONOTONIC) - t->failed_at >= RETRY_AFTER)
-                t->failed = false;
-        if (t->owner == OWNER_PRESENT && !t->known && !t->failed && !t->waiter.entry && !t->kick)
-                target_introspect(t);
-}
-
-static const struct expose_method_info *target_find(const struct expose_target *t, const char *name)
-{
-        if (t->owner != OWNER_PRESENT || !t->known)
-                return NULL;
-        for (size_t i = 0; i < t->n_methods; i++)
-                if (streq(t->methods[i].name, name))
-                        return &t->methods[i];
-        return NULL;
 }
 
 /* ---- Forms from signatures ---- */
@@ -679,22 +321,13 @@ static int add_hidden(struct form *form, const char *var, char **values)
 
 /* ---- Generated commands ---- */
 
-struct expose_method {
-        struct expose_target *target;
-        char *method;
-        struct i18n name; /* the command's name: the form's title */
-        usec_t timeout;
-        unsigned warned; /* target generation + 1 when a warning about it was given */
-        bool quiet;      /* made for "*": a method no form can carry is skipped, not warned of */
-};
-
 static void expose_method_free(void *cfg)
 {
         struct expose_method *m = cfg;
 
         if (!m)
                 return;
-        target_unref(m->target);
+        expose_target_unref(m->target);
         free(m->method);
         i18n_done(&m->name);
         free(m);
@@ -707,8 +340,8 @@ static const struct expose_method_info *method_lookup(const struct expose_method
         const struct expose_method_info *info;
         char bad[DBUS_SIGNATURE_MAX + 1];
 
-        target_refresh(t);
-        info = target_find(t, m->method);
+        expose_target_refresh(t);
+        info = expose_target_find(t, m->method);
         if (info && signature_is_exposable(info->in_signature, bad))
                 return info;
         if (t->owner != OWNER_PRESENT || !t->known || m->warned == t->generation + 1)
@@ -895,12 +528,11 @@ static int expose_start(struct action_call *call)
 
 static void expose_shutdown(void)
 {
-        for (struct expose_target *t = targets; t; t = t->next)
-                target_detach(t);
+        expose_targets_detach();
 }
 
 /* The commands' backend: never named in YAML, only made by expand(). */
-static const struct action_ops expose_method_action = {
+const struct action_ops expose_method_action = {
     .key = "dbus_expose",
     .free_cfg = expose_method_free,
     .start = expose_start,
@@ -930,8 +562,7 @@ static int method_name(const struct i18n *base, const char *method, struct i18n 
         return r;
 }
 
-/* The command of one method of t (which it takes a reference on), named after base_name. */
-static int method_new(struct expose_target *t, usec_t timeout, const struct i18n *base_name,
+int expose_method_new(struct expose_target *t, usec_t timeout, const struct i18n *base_name,
                       const char *method, struct expose_method **ret)
 {
         struct expose_method *m = zalloc(sizeof(*m));
@@ -952,145 +583,6 @@ static int method_new(struct expose_target *t, usec_t timeout, const struct i18n
         return 0;
 }
 
-/* ---- Every method ("*"): a providing entry making a command per method it meets ---- */
-
-#define ALL_MAX 256 /* commands one entry makes at most, so a service cannot grow the agent */
-
-struct expose_all {
-        struct expose_target *target;
-        usec_t timeout;
-        struct command **commands; /* one per method name met so far, kept with the policy */
-        size_t n_commands;
-        bool warned_full;
-};
-
-static void expose_all_free(void *cfg)
-{
-        struct expose_all *all = cfg;
-
-        if (!all)
-                return;
-        for (size_t i = 0; i < all->n_commands; i++)
-                command_free(all->commands[i]);
-        free(all->commands);
-        target_unref(all->target);
-        free(all);
-}
-
-static const char *command_method(const struct command *c)
-{
-        return ((const struct expose_method *)c->action_cfg)->method;
-}
-
-/* The command of method: the one made before, or a new one if the interface has it now. */
-static const struct command *all_get(const struct command *entry, const char *method)
-{
-        struct expose_all *all = entry->action_cfg;
-        _cleanup_free_ char *node = NULL;
-        struct expose_method *m = NULL;
-        struct command **commands, *c;
-
-        for (size_t i = 0; i < all->n_commands; i++)
-                if (streq(command_method(all->commands[i]), method))
-                        return all->commands[i];
-        if (!target_find(all->target, method))
-                return NULL;
-        if (all->n_commands >= ALL_MAX) {
-                if (!all->warned_full)
-                        log_warning("dbus_expose: %s has made %d commands; the methods of %s met "
-                                    "since are not offered",
-                                    entry->node, ALL_MAX, all->target->destination);
-                all->warned_full = true;
-                return NULL;
-        }
-        commands = reallocarray(all->commands, all->n_commands + 1, sizeof(*commands));
-        if (!commands)
-                return NULL;
-        all->commands = commands;
-        if (asprintf(&node, "%s/%s", entry->node, method) < 0) {
-                node = NULL;
-                return NULL;
-        }
-        if (method_new(all->target, all->timeout, &entry->name, method, &m) < 0) {
-                log_error("dbus_expose: out of memory");
-                return NULL;
-        }
-        m->quiet = true;
-        if (command_derive(entry, node, &m->name, &expose_method_action, m, &c) < 0) {
-                log_error("dbus_expose: out of memory");
-                return NULL;
-        }
-        all->commands[all->n_commands++] = c;
-        return c;
-}
-
-static const struct command *all_find(const struct command *entry, const char *node)
-{
-        struct expose_all *all = entry->action_cfg;
-        const char *method = node + strlen(entry->node) + 1;
-
-        if (sd_bus_member_name_is_valid(method) <= 0)
-                return NULL;
-        target_refresh(all->target);
-        return all_get(entry, method);
-}
-
-static void all_list(const struct command *entry,
-                     void (*cb)(const struct command *c, void *userdata), void *userdata)
-{
-        struct expose_all *all = entry->action_cfg;
-        const struct expose_target *t = all->target;
-        _cleanup_strv_free_ char **names = NULL;
-
-        target_refresh(all->target);
-        if (t->owner != OWNER_PRESENT || !t->known)
-                return;
-        /* The callback looks the commands up again, which may refresh what is known. */
-        for (size_t i = 0; i < t->n_methods; i++)
-                if (strv_extend(&names, t->methods[i].name) < 0)
-                        return;
-        STRV_FOREACH (name, names) {
-                const struct command *c = all_get(entry, *name);
-
-                if (c)
-                        cb(c, userdata);
-        }
-}
-
-static const struct action_ops expose_all_action = {
-    .key = "dbus_expose",
-    .free_cfg = expose_all_free,
-    .provide_find = all_find,
-    .provide_list = all_list,
-};
-
-static int expand_all(const struct expose_config *c, const struct command *base,
-                      struct command_sink *sink)
-{
-        struct expose_all *all = zalloc(sizeof(*all));
-        struct command_spec spec;
-        int r;
-
-        if (!all)
-                return -ENOMEM;
-        all->timeout = c->timeout;
-        r = target_get(c, &all->target);
-        if (r < 0) {
-                free(all);
-                return r;
-        }
-        spec = (struct command_spec){
-            .node = base->node,
-            .name = &base->name,
-            .allow_access = base->has_allow ? &base->allow : NULL,
-            .deny_access = &base->deny,
-            .confirm = i18n_is_empty(&base->confirm) ? NULL : &base->confirm,
-            .action = &expose_all_action,
-            .action_cfg = all,
-        };
-        return command_sink_add(sink, &spec);
-}
-
 static int expose_expand(const struct command *base, struct command_sink *sink)
 {
         const struct expose_config *c = base->action_cfg;
@@ -1098,8 +590,8 @@ static int expose_expand(const struct command *base, struct command_sink *sink)
         int r = 0;
 
         if (!c->methods)
-                return expand_all(c, base, sink);
-        r = target_get(c, &t);
+                return expose_expand_all(c, base, sink);
+        r = expose_target_get(c, &t);
         if (r < 0)
                 return r;
         STRV_FOREACH (method, c->methods) {
@@ -1113,7 +605,7 @@ static int expose_expand(const struct command *base, struct command_sink *sink)
                         r = -ENOMEM;
                         break;
                 }
-                k = method_new(t, c->timeout, &base->name, *method, &m);
+                k = expose_method_new(t, c->timeout, &base->name, *method, &m);
                 if (k < 0) {
                         r = k;
                         break;
@@ -1135,7 +627,7 @@ static int expose_expand(const struct command *base, struct command_sink *sink)
                 if (k < 0)
                         r = k;
         }
-        target_unref(t);
+        expose_target_unref(t);
         return r;
 }
 
