@@ -10,11 +10,13 @@
 
 #include "jid.h"
 #include "log.h"
+#include "resolve.h"
 #include "stanza.h"
 
-#define BACKOFF_MAX   (60 * USEC_PER_SEC)
-#define STOP_TIMEOUT  (5 * USEC_PER_SEC)
-#define TICK_INTERVAL (250 * USEC_PER_MSEC)
+#define BACKOFF_MAX     (60 * USEC_PER_SEC)
+#define STOP_TIMEOUT    (5 * USEC_PER_SEC)
+#define TICK_INTERVAL   (250 * USEC_PER_MSEC)
+#define RESOLVE_TIMEOUT (30 * USEC_PER_SEC)
 /* One TLS record is up to 16 KiB and libstrophe reads 4 KiB per xmpp_run_once() call, so a
  * readable socket gets a few calls to drain what OpenSSL has already decrypted. */
 #define PUMP_ROUNDS 4
@@ -37,6 +39,10 @@ struct xconn {
 
         sd_event_source *io, *post, *tick, *reconnect, *ping, *ping_timeout, *stop_timer;
         unsigned attempt;
+        struct resolve *resolve;
+        /* Where the server is, tried in order before backing off (then looked up again). */
+        struct endpoint endpoints[RESOLVE_MAX_ENDPOINTS];
+        size_t n_endpoints, next_endpoint;
         bool online, stopping, freeing;
         unsigned ping_seq;
         char ping_id[32];
@@ -164,14 +170,31 @@ static int certfail_cb(const xmpp_tlscert_t *cert, const char *errormsg)
 }
 
 static int xconn_connect(struct xconn *xc);
+static void connect_next(struct xconn *xc);
 
 static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct xconn *xc = userdata;
 
         xc->reconnect = sd_event_source_unref(xc->reconnect);
-        (void)xconn_connect(xc);
+        if (xc->next_endpoint < xc->n_endpoints)
+                connect_next(xc);
+        else
+                (void)xconn_connect(xc);
         return 0;
+}
+
+/* The next address of the server, from the loop (never from within libstrophe's callbacks). */
+static void xconn_schedule_next(struct xconn *xc)
+{
+        int r;
+
+        if (xc->stopping || xc->reconnect)
+                return;
+        r = sd_event_add_time_relative(xc->event, &xc->reconnect, CLOCK_MONOTONIC, 0, 0,
+                                       on_reconnect, xc);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule a connection: %m");
 }
 
 static usec_t backoff_delay(unsigned attempt)
@@ -197,6 +220,7 @@ static void xconn_schedule_reconnect(struct xconn *xc)
 
         if (xc->stopping || xc->reconnect)
                 return;
+        xc->n_endpoints = xc->next_endpoint = 0; /* looked up again */
         xc->attempt++;
         log_info("Reconnecting in %.1f s", (double)d / USEC_PER_SEC);
         r = sd_event_add_time_relative(xc->event, &xc->reconnect, CLOCK_MONOTONIC, d,
@@ -268,6 +292,11 @@ static void xconn_went_offline(struct xconn *xc)
                 }
                 return;
         }
+        /* The server has other addresses: try the next one now, as RFC 6120 3.2.1 says. */
+        if (!was_online && xc->next_endpoint < xc->n_endpoints) {
+                xconn_schedule_next(xc);
+                return;
+        }
         xconn_schedule_reconnect(xc);
 }
 
@@ -312,19 +341,70 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         }
 }
 
-static int xconn_connect(struct xconn *xc)
+static void connect_next(struct xconn *xc)
 {
+        const struct endpoint *e = &xc->endpoints[xc->next_endpoint++];
         int r;
 
-        log_info("Connecting to %s port %u as %s", xc->host ? xc->host : xc->domain,
-                 xc->port ? xc->port : 5222u, xc->jid);
-        r = xmpp_connect_client(xc->conn, xc->host, xc->port, conn_handler, xc);
-        if (r != XMPP_EOK) {
-                log_warning("Connection attempt failed (libstrophe error %d)", r);
+        log_info("Connecting to %s port %u as %s", e->address, e->port, xc->jid);
+        r = xmpp_connect_client(xc->conn, e->address, e->port, conn_handler, xc);
+        if (r == XMPP_EOK)
+                return;
+        log_warning("Connection attempt failed (libstrophe error %d)", r);
+        if (xc->next_endpoint < xc->n_endpoints)
+                xconn_schedule_next(xc);
+        else
                 xconn_schedule_reconnect(xc);
-                return -ECONNREFUSED;
+}
+
+static void on_resolved(struct resolve *rs, const struct endpoint *endpoints, size_t n, int error,
+                        void *userdata)
+{
+        struct xconn *xc = userdata;
+        const char *name = xc->host ?: xc->domain;
+
+        xc->resolve = resolve_free(xc->resolve);
+        if (error < 0) {
+                log_warning_errno(error, "Cannot find the server of %s: %s", name,
+                                  error == -ETIMEDOUT ? "the lookup timed out" : "%m");
+                xconn_schedule_reconnect(xc);
+                return;
         }
-        return 0;
+        memcpy(xc->endpoints, endpoints, n * sizeof(*endpoints));
+        xc->n_endpoints = n;
+        xc->next_endpoint = 0;
+        connect_next(xc);
+}
+
+/* Looks the server up (without blocking the loop), then connects to its first address. */
+static int xconn_connect(struct xconn *xc)
+{
+        struct resolve_request req = {
+            .domain = xc->domain,
+            .host = xc->host,
+            .port = xc->port,
+            .direct_tls = xc->tls == TLS_DIRECT,
+            .timeout = RESOLVE_TIMEOUT,
+        };
+        struct endpoint *e = &xc->endpoints[0];
+        int r;
+
+        xc->resolve = resolve_free(xc->resolve);
+        xc->n_endpoints = xc->next_endpoint = 0;
+        /* A numeric host needs no lookup. */
+        if (xc->host &&
+            resolve_parse_numeric(xc->host, xc->port ?: (req.direct_tls ? 5223 : 5222), e) >= 0) {
+                xc->n_endpoints = 1;
+                connect_next(xc);
+                return 0;
+        }
+        log_debug("Looking up the server of %s", xc->host ?: xc->domain);
+        r = resolve_start(xc->event, &req, on_resolved, xc, &xc->resolve);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot look up the server of %s: %m", xc->host ?: xc->domain);
+                xconn_schedule_reconnect(xc);
+        }
+        return r;
 }
 
 static long tls_flags(enum tls_mode tls)
@@ -412,6 +492,7 @@ struct xconn *xconn_free(struct xconn *xc)
         xc->ping = sd_event_source_disable_unref(xc->ping);
         xc->ping_timeout = sd_event_source_disable_unref(xc->ping_timeout);
         xc->stop_timer = sd_event_source_disable_unref(xc->stop_timer);
+        xc->resolve = resolve_free(xc->resolve);
         if (xc->conn)
                 xmpp_conn_release(xc->conn);
         if (xc->ctx)
@@ -457,6 +538,7 @@ void xconn_stop(struct xconn *xc, void (*done)(void *userdata))
         xc->stopping = true;
         xc->stop_done = done;
         xc->reconnect = sd_event_source_disable_unref(xc->reconnect);
+        xc->resolve = resolve_free(xc->resolve);
         if (!xmpp_conn_is_connected(xc->conn) && !xmpp_conn_is_connecting(xc->conn)) {
                 xc->stop_done = NULL;
                 done(xc->userdata);

@@ -2,9 +2,15 @@
 # SPDX-License-Identifier: MIT
 """The agent stays online by itself: after Prosody is killed (SIGKILL) and
 started again on the same port, the agent reconnects (backoff 1 s to 60 s with
-jitter) and its commands work again, with the roster loaded afresh."""
+jitter) and its commands work again, with the roster loaded afresh. A server
+named by a host name is looked up off the loop, and each of its addresses is
+tried in turn."""
 
+import os
+import re
+import shutil
 import signal
+import subprocess
 import sys
 
 import harness as H
@@ -136,6 +142,48 @@ def test_single_agent_session(env):
     expect(env.agent.running(), 'the agent is no longer running')
 
 
+def own_hosts_file(env, text):
+    """A command prefix that runs the agent with text as its /etc/hosts (a private mount
+    namespace), or None where mount namespaces are not allowed."""
+    path = os.path.join(env.dir, 'hosts')
+    with open(path, 'w') as f:
+        f.write(text)
+    prefix = ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+              'mount --bind "$0" /etc/hosts && exec "$@"', path]
+    ok = shutil.which('unshare') and subprocess.run(prefix + ['true'], capture_output=True).returncode == 0
+    return prefix if ok else None
+
+
+def test_server_found_by_name(env):
+    """The server named by a host name: the lookup runs in a child process (agent/resolve.c),
+    and each address is tried in turn. xmpp.test is ::1 first, where nothing listens (Prosody
+    is on 127.0.0.1), then 127.0.0.1: the second is tried at once, without a backoff."""
+    prefix = own_hosts_file(env, '::1 xmpp.test\n127.0.0.1 xmpp.test\n')
+    want = ['::1', '127.0.0.1'] if prefix else ['127.0.0.1']
+    env.agent.stop()
+    env.agent.host = 'xmpp.test' if prefix else 'localhost'
+    if not prefix:
+        H.log('no mount namespace here: only the lookup of localhost is checked')
+    env.agent.write_config(env.agent.policy)
+    mark = env.agent.log_mark()
+    env.agent.start(wait_online=False, prefix=prefix or ())
+    try:
+        env.agent.wait_online(since=mark, timeout=RECONNECT_TIMEOUT)
+        log = env.agent.log_text()[mark:]
+        tried = re.findall(r'Connecting to (\S+) port (\d+)', log)
+        H.log('addresses tried: %r' % tried)
+        expect([a for a, _ in tried] == want and all(p == str(env.prosody.port) for _, p in tried),
+               'addresses tried %r, expected %r on port %d' % (tried, want, env.prosody.port))
+        expect('Reconnecting in' not in log, 'the agent backed off instead of trying the next address')
+        commands_work(env, 'with the server found by name')
+    finally:
+        env.agent.host = H.HOST
+        if env.agent.running():
+            env.agent.stop()
+        env.agent.write_config(env.agent.policy)
+        env.agent.start()
+
+
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [
         test_baseline,
@@ -144,5 +192,6 @@ if __name__ == '__main__':
         test_roster_fetched_at_connect,
         test_silent_server,
         test_result_while_offline,
+        test_server_found_by_name,
         test_single_agent_session,
     ]))
