@@ -152,13 +152,6 @@ static int parse_timeout(const struct ynode *section, struct mpris_config *c, st
         return 0;
 }
 
-static int merge(int r, int k)
-{
-        if (r == -ENOMEM || k >= 0)
-                return r;
-        return r < 0 && k != -ENOMEM ? r : k;
-}
-
 int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct diags *d)
 {
         _cleanup_(mpris_config_freep) struct mpris_config *c = NULL;
@@ -173,14 +166,14 @@ int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct 
         if (!c->link)
                 return -ENOMEM;
         r = ynode_check_keys(n, section_keys, d);
-        r = merge(r, parse_players(n, c, d));
-        r = merge(r, parse_actions(n, c, d));
-        r = merge(r, dbus_parse_bus(n, "session", &c->bus, d));
-        r = merge(r, parse_timeout(n, c, d));
+        r = diag_merge_error(r, parse_players(n, c, d));
+        r = diag_merge_error(r, parse_actions(n, c, d));
+        r = diag_merge_error(r, dbus_parse_bus(n, "session", &c->bus, d));
+        r = diag_merge_error(r, parse_timeout(n, c, d));
         if (!ynode_get(n, "allow"))
-                r = merge(r, ynode_warning(n, d,
-                                           "mpris: no allow: nobody can use the media "
-                                           "remote"));
+                r = diag_merge_error(r, ynode_warning(n, d,
+                                                      "mpris: no allow: nobody can use the media "
+                                                      "remote"));
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
