@@ -231,15 +231,13 @@ static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
         else if (n)
                 r = diag_merge_error(r, -EINVAL);
         n = ynode_get(account, "ping_interval");
-        if (n && ynode_duration(n, &a->ping_interval, ctx->d) < 0)
-                r = diag_merge_error(r, -EINVAL);
-        else if (n && a->ping_interval < USEC_PER_SEC)
-                r = diag_merge_error(r, ynode_error(n, ctx->d, "ping_interval: at least 1s"));
+        if (n)
+                r = diag_merge_error(r, ynode_duration_between(n, USEC_PER_SEC, USEC_INFINITY,
+                                                               &a->ping_interval, ctx->d));
         n = ynode_get(account, "ping_timeout");
-        if (n && ynode_duration(n, &a->ping_timeout, ctx->d) < 0)
-                r = diag_merge_error(r, -EINVAL);
-        else if (n && a->ping_timeout < USEC_PER_SEC)
-                r = diag_merge_error(r, ynode_error(n, ctx->d, "ping_timeout: at least 1s"));
+        if (n)
+                r = diag_merge_error(r, ynode_duration_between(n, USEC_PER_SEC, USEC_INFINITY,
+                                                               &a->ping_timeout, ctx->d));
         return r;
 }
 
@@ -282,17 +280,9 @@ static int parse_sessions(struct policy_ctx *ctx, const struct ynode *n)
                 return -EINVAL;
         r = ynode_check_keys(n, sessions_keys, ctx->d);
         v = ynode_get(n, "idle_timeout");
-        if (v) {
-                usec_t t;
-                if (ynode_duration(v, &t, ctx->d) < 0)
-                        r = diag_merge_error(r, -EINVAL);
-                else if (t == 0)
-                        r = diag_merge_error(r, ynode_error(v, ctx->d,
-                                                            "idle_timeout must be greater "
-                                                            "than zero"));
-                else
-                        s->idle_timeout = t;
-        }
+        if (v)
+                r = diag_merge_error(
+                    r, ynode_duration_between(v, 1, USEC_INFINITY, &s->idle_timeout, ctx->d));
         r = diag_merge_error(
             r, parse_unsigned(ctx, n, "max_per_requester", 10000, &s->max_per_requester));
         r = diag_merge_error(r, parse_unsigned(ctx, n, "max_total", 1000000, &s->max_total));

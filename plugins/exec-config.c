@@ -172,15 +172,11 @@ static int parse_limits(const struct ynode *exec, struct exec_config *c, struct 
         int r = 0;
 
         n = ynode_get(exec, "timeout");
-        if (n && ynode_duration(n, &c->timeout, d) < 0)
+        if (n && ynode_duration_between(n, 1, EXEC_MAX_TIMEOUT, &c->timeout, d) < 0)
                 r = -EINVAL;
-        else if (n && (c->timeout == 0 || c->timeout > EXEC_MAX_TIMEOUT))
-                r = ynode_error(n, d, "timeout must be more than 0 and at most 7 days");
         n = ynode_get(exec, "kill_grace");
-        if (n && ynode_duration(n, &c->kill_grace, d) < 0)
+        if (n && ynode_duration_between(n, 0, 10 * 60 * USEC_PER_SEC, &c->kill_grace, d) < 0)
                 r = -EINVAL;
-        else if (n && c->kill_grace > 10 * 60 * USEC_PER_SEC)
-                r = ynode_error(n, d, "kill_grace must be at most 10 minutes");
         n = ynode_get(exec, "max_output");
         if (n && ynode_size(n, &c->max_output, d) < 0)
                 r = -EINVAL;

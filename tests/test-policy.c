@@ -255,7 +255,7 @@ static void test_sessions_errors(void)
         fails(ACCOUNT "sessions: {idle_timeout: soon}\n", NULL);
         ERROR_AT(2, 26, "invalid duration 'soon'");
         fails(ACCOUNT "sessions: {idle_timeout: 0}\n", NULL);
-        ERROR_AT(2, 26, "idle_timeout must be greater than zero");
+        ERROR_AT(2, 26, "idle_timeout: must be more than 0, not '0'");
         fails(ACCOUNT "sessions: {max_total: 0}\n", NULL);
         ERROR_AT(2, 23, "expected an integer between 1 and 1000000, got '0'");
         fails(ACCOUNT "sessions: {max_per_requester: -1}\n", NULL);

@@ -141,7 +141,8 @@ static void test_errors(void)
 {
         check_error("presence:\n  intreval: 10s\n", 2, 3, "unknown key 'intreval'");
         check_error("presence: [a]\n", 1, 11, "expected a map");
-        check_error("presence:\n  interval: 0s\n", 2, 13, "interval must be between 1s and 24h");
+        check_error("presence:\n  interval: 0s\n", 2, 13,
+                    "interval: must be between 1s and 24h, not '0s'");
         check_error("presence:\n  min_update: soon\n", 2, 15, "");
         check_error("presence:\n  root: proc\n", 2, 9, "absolute path");
         check_error("presence:\n  probes: {builtin: [load, cpu]}\n", 2, 28, "unknown probe 'cpu'");

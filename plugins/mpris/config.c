@@ -139,17 +139,11 @@ static int parse_actions(const struct ynode *section, struct mpris_config *c, st
 static int parse_timeout(const struct ynode *section, struct mpris_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "timeout");
-        usec_t t;
 
         c->timeout = MPRIS_TIMEOUT_DEFAULT;
         if (!n)
                 return 0;
-        if (ynode_duration(n, &t, d) < 0)
-                return -EINVAL;
-        if (t == 0 || t > 5 * 60 * USEC_PER_SEC)
-                return ynode_error(n, d, "timeout: must be more than 0 and at most 5m");
-        c->timeout = t;
-        return 0;
+        return ynode_duration_between(n, 1, 5 * 60 * USEC_PER_SEC, &c->timeout, d);
 }
 
 int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct diags *d)

@@ -355,12 +355,10 @@ static int parse_script(struct presence_config *c, const struct ynode *n, struct
                 return -EINVAL;
         r = ynode_check_keys(n, keys, d);
         c->script_timeout = DEFAULT_TIMEOUT;
-        if (timeout && ynode_duration(timeout, &c->script_timeout, d) < 0)
-                r = diag_merge_error(r, -EINVAL);
-        else if (timeout && (c->script_timeout < 100 * USEC_PER_MSEC ||
-                             c->script_timeout > 600 * USEC_PER_SEC))
-                r = diag_merge_error(
-                    r, ynode_error(timeout, d, "the timeout must be between 100ms and 10m"));
+        if (timeout)
+                r = diag_merge_error(r, ynode_duration_between(timeout, 100 * USEC_PER_MSEC,
+                                                               600 * USEC_PER_SEC,
+                                                               &c->script_timeout, d));
         if (!argv)
                 return diag_merge_error(
                     r, ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
@@ -512,16 +510,8 @@ static int parse_duration_key(const struct ynode *parent, const char *key, usec_
                               struct diags *d)
 {
         const struct ynode *n = ynode_get(parent, key);
-        usec_t v;
 
-        if (!n)
-                return 0;
-        if (ynode_duration(n, &v, d) < 0)
-                return -EINVAL;
-        if (v < min || v > MAX_DURATION)
-                return ynode_error(n, d, "%s must be between %s and 24h", key, min ? "1s" : "0");
-        *ret = v;
-        return 0;
+        return n ? ynode_duration_between(n, min, MAX_DURATION, ret, d) : 0;
 }
 
 static int parse_root(struct presence_config *c, const struct ynode *n, struct diags *d)
