@@ -13,9 +13,8 @@
 
 #include "dbus.h"
 #include "plugins.h"
-#include "policy.h"
+#include "policy-helpers.h"
 #include "private-bus.h"
-#include "tests.h"
 
 #define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
 
@@ -53,27 +52,9 @@ static void run_rounds(unsigned n)
 
 #define ACCOUNT "account: {jid: bot@example.org, password_file: pw}\n"
 
-static int from_yaml(const char *yaml, struct policy **ret)
-{
-        struct ynode *doc = NULL;
-        int r;
-
-        diags_done(&d);
-        r = ynode_parse(yaml, strlen(yaml), "main.yaml", &doc, &d);
-        if (r >= 0)
-                r = policy_from_ynodes((const struct ynode *const *)&doc, 1, ret, &d);
-        ynode_free(doc);
-        return r;
-}
-
 static bool has_error(const char *msg)
 {
-        for (size_t i = 0; i < d.n; i++)
-                if (d.v[i].level == DIAG_ERROR && strstr(d.v[i].msg, msg))
-                        return true;
-        fprintf(stderr, "expected an error '%s', got:\n", msg);
-        diags_print(&d, stderr);
-        return false;
+        return tests_has_diag(&d, DIAG_ERROR, NULL, 0, 0, msg);
 }
 
 static void fails(const char *expose, const char *msg)
@@ -88,7 +69,7 @@ static void fails(const char *expose, const char *msg)
                                "    allow: {groups: [g]}\n"
                                "%s",
                        expose) > 0);
-        CHECK_INT(from_yaml(yaml, &p), -EINVAL);
+        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), -EINVAL);
         CHECK(p == NULL);
         CHECK(has_error(msg));
         policy_free(p);
@@ -116,7 +97,7 @@ static struct policy *test_policy(void)
                                "      timeout: 500ms\n"
                                "      methods: %s\n",
                        bus.address, methods) > 0);
-        CHECK_INT(from_yaml(yaml, &p), 0);
+        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
         if (!p)
                 diags_print(&d, stderr);
         return p;
@@ -143,22 +124,22 @@ static void test_load(void)
         struct policy *p = NULL;
         const struct command *c;
 
-        CHECK_INT(from_yaml(ACCOUNT "commands:\n"
-                                    "  - node: player\n"
-                                    "    name: {en: Player, fr: Lecteur}\n"
-                                    "    allow: {groups: [flatmates]}\n"
-                                    "    deny: {jids: [eve@example.org]}\n"
-                                    "    confirm: 'Sure, {from_bare}?'\n"
-                                    "    dbus_expose:\n"
-                                    "      destination: org.mpris.MediaPlayer2.vlc\n"
-                                    "      path: /org/mpris/MediaPlayer2\n"
-                                    "      interface: org.mpris.MediaPlayer2.Player\n"
-                                    "      methods: [PlayPause, Seek]\n"
-                                    "  - node: other\n"
-                                    "    name: Other\n"
-                                    "    allow: {groups: [flatmates]}\n"
-                                    "    reply: hi\n",
-                            &p),
+        CHECK_INT(tests_policy_from_yaml(ACCOUNT "commands:\n"
+                                                 "  - node: player\n"
+                                                 "    name: {en: Player, fr: Lecteur}\n"
+                                                 "    allow: {groups: [flatmates]}\n"
+                                                 "    deny: {jids: [eve@example.org]}\n"
+                                                 "    confirm: 'Sure, {from_bare}?'\n"
+                                                 "    dbus_expose:\n"
+                                                 "      destination: org.mpris.MediaPlayer2.vlc\n"
+                                                 "      path: /org/mpris/MediaPlayer2\n"
+                                                 "      interface: org.mpris.MediaPlayer2.Player\n"
+                                                 "      methods: [PlayPause, Seek]\n"
+                                                 "  - node: other\n"
+                                                 "    name: Other\n"
+                                                 "    allow: {groups: [flatmates]}\n"
+                                                 "    reply: hi\n",
+                                         NULL, &p, &d),
                   0);
         if (!p) {
                 diags_print(&d, stderr);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "presence/presence-internal.h"
-#include "tests.h"
+#include "policy-helpers.h"
 
 static struct diags diags;
 
@@ -29,14 +29,7 @@ static struct presence_config *parse(const char *yaml)
 
 static bool has_diag(enum diag_level level, unsigned line, unsigned col, const char *part)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].level == level && diags.v[i].line == line && diags.v[i].col == col &&
-                    strstr(diags.v[i].msg, part))
-                        return true;
-        fprintf(stderr, "no %s at %u:%u with '%s' among:\n",
-                level == DIAG_ERROR ? "error" : "warning", line, col, part);
-        diags_print(&diags, stderr);
-        return false;
+        return tests_has_diag(&diags, level, NULL, line, col, part);
 }
 
 static void check_error(const char *yaml, unsigned line, unsigned col, const char *part)
