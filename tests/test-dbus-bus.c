@@ -12,6 +12,7 @@
 #include "dbus.h"
 #include "plugins.h"
 #include "private-bus.h"
+#include "result-helpers.h"
 #include "tests.h"
 
 /* Method Forbidden is refused by the bus itself: a real AccessDenied. */
@@ -134,22 +135,17 @@ static struct tcall *run(const char *body, const char *var, const char *value)
 
 static const struct form_result_field *field(const struct tcall *t, const char *var)
 {
-        for (size_t i = 0; t->res && t->res->form && i < t->res->form->n_fields; i++)
-                if (streq_ptr(t->res->form->fields[i].var, var))
-                        return &t->res->form->fields[i];
-        return NULL;
+        return tests_result_field(t->res, var);
 }
 
 static const char *value_of(const struct tcall *t, const char *var)
 {
-        const struct form_result_field *f = field(t, var);
-
-        return f && f->values && f->values[0] ? f->values[0] : "(none)";
+        return tests_result_value(t->res, var);
 }
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 #define CHECK_SUCCESS(t)                                                                           \

@@ -15,6 +15,7 @@
 #include "plugins.h"
 #include "policy-helpers.h"
 #include "private-bus.h"
+#include "result-helpers.h"
 
 #define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
 
@@ -291,24 +292,14 @@ static struct tcall *run(const struct command *c, const char *const *pairs)
         return t;
 }
 
-static const struct form_result_field *result_field(const struct tcall *t, const char *var)
-{
-        for (size_t i = 0; t->res && t->res->form && i < t->res->form->n_fields; i++)
-                if (streq_ptr(t->res->form->fields[i].var, var))
-                        return &t->res->form->fields[i];
-        return NULL;
-}
-
 static const char *value_of(const struct tcall *t, const char *var)
 {
-        const struct form_result_field *f = result_field(t, var);
-
-        return f && f->values && f->values[0] ? f->values[0] : "(none)";
+        return tests_result_value(t->res, var);
 }
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 static bool note_has(const struct tcall *t, const char *text)
@@ -443,7 +434,8 @@ static void test_calls(struct policy *p)
         /* A text-multi: one element per line. */
         t = run(cmd(p, "EchoAS"), (const char *[]){"value", "red\ngreen\nblue", NULL});
         CHECK_SUCCESS(t);
-        CHECK(result_field(t, "echoed") && strv_length(result_field(t, "echoed")->values) == 3);
+        CHECK(tests_result_field(t->res, "echoed") &&
+              strv_length(tests_result_field(t->res, "echoed")->values) == 3);
         tcall_free(t);
 
         t = run(cmd(p, "Multi"), (const char *[]){"text", "x", "number", "21", NULL});

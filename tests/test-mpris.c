@@ -14,6 +14,7 @@
 #include "mpris/mpris-internal.h"
 #include "policy.h"
 #include "private-bus.h"
+#include "result-helpers.h"
 #include "tests.h"
 
 #ifndef FAKE_PLAYER
@@ -252,7 +253,7 @@ static void tcall_free(struct tcall *t)
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 /* A completed call (no protocol error) whose first note contains text, of type type. */
