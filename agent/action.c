@@ -70,3 +70,14 @@ void action_call_complete(struct action_call *call, struct action_result *result
 {
         call->complete(call, result);
 }
+
+struct template_vars action_call_vars(const struct action_call *call)
+{
+        return (struct template_vars){
+            .values = call->values,
+            .from = call->requester,
+            .from_bare = call->requester_bare,
+            .node = call->node,
+            .lang = call->lang,
+        };
+}

@@ -5,6 +5,7 @@
 
 #include "feature.h"
 #include "form.h"
+#include "template.h"
 
 /*
  * The action interface. A backend (reply, dbus, exec, plugins) declares one
@@ -109,6 +110,8 @@ struct action_ops {
 
 /* Hands the result (consumed) to the engine. Called exactly once per started call. */
 void action_call_complete(struct action_call *call, struct action_result *result);
+/* What the call's templates may refer to: its values, who asked, the node and the language. */
+struct template_vars action_call_vars(const struct action_call *call);
 
 /* The registry of built-in backends, defined in plugins/plugins.c. */
 const struct action_ops *action_ops_lookup(const char *key);

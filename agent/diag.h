@@ -21,6 +21,15 @@ struct diags {
         size_t n_errors;
 };
 
+/* Combines the result so far r with the next step's k, for parsers that go on after an error
+ * to report them all: keeps the first error, but -ENOMEM wins over everything. */
+static inline int diag_merge_error(int r, int k)
+{
+        if (r == -ENOMEM || k >= 0)
+                return r;
+        return r < 0 && k != -ENOMEM ? r : k;
+}
+
 /* Appends a diagnostic; returns -EINVAL for errors and 0 for warnings (so it can be returned). */
 int diags_add(struct diags *d, enum diag_level level, const char *file, unsigned line, unsigned col,
               const char *fmt, ...) _printf_(6, 7);

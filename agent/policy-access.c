@@ -102,7 +102,7 @@ static int parse_pattern_list(struct policy_ctx *ctx, const struct ynode *n, boo
         for (size_t i = 0; l[i]; i++) {
                 const struct ynode *item = n->type == YNODE_SEQ ? n->items[i] : n;
                 int k = check_pattern(ctx, item, allow_domain);
-                r = policy_merge_error(r, k);
+                r = diag_merge_error(r, k);
         }
         if (r < 0)
                 return r;
@@ -158,10 +158,10 @@ static int parse_access_body(struct policy_ctx *ctx, const struct ynode *n, stru
 
         v = ynode_get(n, "groups");
         if (v)
-                r = policy_merge_error(r, parse_groups(ctx, v, &groups));
+                r = diag_merge_error(r, parse_groups(ctx, v, &groups));
         v = ynode_get(n, "jids");
         if (v)
-                r = policy_merge_error(r, parse_pattern_list(ctx, v, false, &jids));
+                r = diag_merge_error(r, parse_pattern_list(ctx, v, false, &jids));
         if (r < 0)
                 return r;
         if (strv_extend_all(&a->groups, groups) < 0 || strv_extend_all(&a->jids, jids) < 0)
@@ -272,7 +272,7 @@ int policy_parse_access(struct policy_ctx *ctx, const struct ynode *n, bool main
         for (size_t i = 0; i < n->n; i++) {
                 if (streq(n->keys[i]->scalar, "remote_domains"))
                         continue;
-                r = policy_merge_error(r, parse_named_access(ctx, n->keys[i], n->items[i]));
+                r = diag_merge_error(r, parse_named_access(ctx, n->keys[i], n->items[i]));
         }
         return r;
 }
@@ -296,7 +296,7 @@ static int merge_named_list(struct policy_ctx *ctx, const struct ynode *n, struc
         if (n->type != YNODE_SEQ)
                 return merge_named(ctx, n, a);
         for (size_t i = 0; i < n->n; i++)
-                r = policy_merge_error(r, merge_named(ctx, n->items[i], a));
+                r = diag_merge_error(r, merge_named(ctx, n->items[i], a));
         return r;
 }
 
@@ -311,10 +311,10 @@ int policy_parse_allow(struct policy_ctx *ctx, const struct ynode *n, struct acc
                 r = merge_named_list(ctx, n, &a);
         } else {
                 r = ynode_check_keys(n, allow_keys, ctx->d);
-                r = policy_merge_error(r, parse_access_body(ctx, n, &a));
+                r = diag_merge_error(r, parse_access_body(ctx, n, &a));
                 v = ynode_get(n, "access");
                 if (v)
-                        r = policy_merge_error(r, merge_named_list(ctx, v, &a));
+                        r = diag_merge_error(r, merge_named_list(ctx, v, &a));
         }
         if (r < 0) {
                 access_done(&a);

@@ -127,11 +127,11 @@ static int parse_access_rules(struct policy_ctx *ctx, const struct ynode *cmd, s
         if (deny)
                 r = policy_parse_allow(ctx, deny, &c->deny);
         if (!allow)
-                return policy_merge_error(
+                return diag_merge_error(
                     r, ynode_warning(cmd, ctx->d,
                                      "command '%s': no allow: nobody can run this command",
                                      command_name(c)));
-        r = policy_merge_error(r, policy_parse_allow(ctx, allow, &c->allow));
+        r = diag_merge_error(r, policy_parse_allow(ctx, allow, &c->allow));
         c->has_allow = r >= 0;
         return r;
 }
@@ -148,7 +148,7 @@ static int parse_confirm(struct policy_ctx *ctx, const struct ynode *n, struct c
                 /* Point at the text itself when it has its own node. */
                 const struct ynode *where = e->lang ? ynode_get(n, e->lang) : n;
 
-                r = policy_merge_error(
+                r = diag_merge_error(
                     r, template_check(e->text, c->form, false, where ? where : n, ctx->d));
         }
         return r;
@@ -196,7 +196,7 @@ static int parse_form_and_action(struct policy_ctx *ctx, const struct ynode *cmd
                 return -EINVAL;
         n = ynode_get(cmd, "confirm");
         r = n ? parse_confirm(ctx, n, c) : 0;
-        return policy_merge_error(r, parse_action(ctx, cmd, c));
+        return diag_merge_error(r, parse_action(ctx, cmd, c));
 }
 
 /* Moves c into the policy; where is the node's position for later messages. */
@@ -231,10 +231,10 @@ static int parse_command(struct policy_ctx *ctx, const struct ynode *cmd, const 
         if (ynode_expect(cmd, YNODE_MAP, ctx->d) < 0)
                 return -EINVAL;
         r = ynode_check_keys(cmd, keys, ctx->d);
-        r = policy_merge_error(r, parse_node(ctx, cmd, &c));
-        r = policy_merge_error(r, parse_name(ctx, cmd, &c));
-        r = policy_merge_error(r, parse_access_rules(ctx, cmd, &c));
-        r = policy_merge_error(r, parse_form_and_action(ctx, cmd, &c));
+        r = diag_merge_error(r, parse_node(ctx, cmd, &c));
+        r = diag_merge_error(r, parse_name(ctx, cmd, &c));
+        r = diag_merge_error(r, parse_access_rules(ctx, cmd, &c));
+        r = diag_merge_error(r, parse_form_and_action(ctx, cmd, &c));
         if (r >= 0 && c.action->expand) {
                 /* An expanding action stands for the commands it generates, not for itself. */
                 struct command_sink sink = {.ctx = ctx, .where = cmd};
@@ -359,6 +359,6 @@ int policy_parse_commands(struct policy_ctx *ctx, const struct ynode *n)
         if (!keys)
                 return -ENOMEM;
         for (size_t i = 0; i < n->n; i++)
-                r = policy_merge_error(r, parse_command(ctx, n->items[i], keys));
+                r = diag_merge_error(r, parse_command(ctx, n->items[i], keys));
         return r;
 }

@@ -33,14 +33,6 @@ struct policy_ctx {
 
 void policy_ctx_done(struct policy_ctx *ctx);
 
-/* Keeps the first error: -ENOMEM over -EINVAL over success. */
-static inline int policy_merge_error(int r, int k)
-{
-        if (r == -ENOMEM || k >= 0)
-                return r;
-        return r < 0 && k != -ENOMEM ? r : k;
-}
-
 /* "FILE:LINE:COL" of a node, for messages that point at another place. */
 char *policy_where(const struct ynode *n);
 

@@ -192,7 +192,7 @@ static int load_glob(struct loaded *l, const char *pattern, const struct ynode *
         }
         /* glob() sorts its results: files are read in a stable, documented order. */
         for (size_t i = 0; i < g.gl_pathc; i++)
-                r = policy_merge_error(r, load_doc(l, g.gl_pathv[i], where, d));
+                r = diag_merge_error(r, load_doc(l, g.gl_pathv[i], where, d));
         globfree(&g);
         return r;
 }
@@ -216,9 +216,9 @@ static int load_includes(struct loaded *l, const char *dir, struct diags *d)
                 if (!path)
                         return -ENOMEM;
                 if (has_glob_chars(item->scalar))
-                        r = policy_merge_error(r, load_glob(l, path, item, d));
+                        r = diag_merge_error(r, load_glob(l, path, item, d));
                 else
-                        r = policy_merge_error(r, load_doc(l, path, item, d));
+                        r = diag_merge_error(r, load_doc(l, path, item, d));
         }
         return r;
 }
@@ -310,10 +310,10 @@ int policy_load(const char *path, struct policy **ret, struct diags *d)
         if (r < 0)
                 return r;
         r = load_includes(&l, dir, d);
-        r = policy_merge_error(r,
-                               policy_from_ynodes((const struct ynode *const *)l.docs, l.n, &p, d));
+        r = diag_merge_error(r,
+                             policy_from_ynodes((const struct ynode *const *)l.docs, l.n, &p, d));
         if (p)
-                r = policy_merge_error(r, load_password(p, l.docs[0], dir, d));
+                r = diag_merge_error(r, load_password(p, l.docs[0], dir, d));
         if (r == -ENOMEM)
                 return r;
         if (r < 0 || d->n_errors > n_errors)

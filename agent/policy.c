@@ -213,33 +213,31 @@ static int parse_connection(struct policy_ctx *ctx, const struct ynode *account)
 
         n = ynode_get(account, "host");
         if (n)
-                r = policy_merge_error(r, ynode_string(n, &a->host, ctx->d));
+                r = diag_merge_error(r, ynode_string(n, &a->host, ctx->d));
         n = ynode_get(account, "port");
         if (n && ynode_uint(n, 1, 65535, &port, ctx->d) >= 0)
                 a->port = (uint16_t)port;
         else if (n)
-                r = policy_merge_error(r, -EINVAL);
+                r = diag_merge_error(r, -EINVAL);
         n = ynode_get(account, "tls");
         if (n)
-                r = policy_merge_error(r, parse_tls(ctx, n, &a->tls));
+                r = diag_merge_error(r, parse_tls(ctx, n, &a->tls));
         n = ynode_get(account, "ca_file");
         if (n)
-                r = policy_merge_error(r, ynode_string(n, &a->ca_file, ctx->d));
+                r = diag_merge_error(r, ynode_string(n, &a->ca_file, ctx->d));
         n = ynode_get(account, "priority");
         if (n && ynode_int(n, -128, 127, &prio, ctx->d) >= 0)
                 a->priority = (int)prio;
         else if (n)
-                r = policy_merge_error(r, -EINVAL);
+                r = diag_merge_error(r, -EINVAL);
         n = ynode_get(account, "ping_interval");
-        if (n && ynode_duration(n, &a->ping_interval, ctx->d) < 0)
-                r = policy_merge_error(r, -EINVAL);
-        else if (n && a->ping_interval < USEC_PER_SEC)
-                r = policy_merge_error(r, ynode_error(n, ctx->d, "ping_interval: at least 1s"));
+        if (n)
+                r = diag_merge_error(r, ynode_duration_between(n, USEC_PER_SEC, USEC_INFINITY,
+                                                               &a->ping_interval, ctx->d));
         n = ynode_get(account, "ping_timeout");
-        if (n && ynode_duration(n, &a->ping_timeout, ctx->d) < 0)
-                r = policy_merge_error(r, -EINVAL);
-        else if (n && a->ping_timeout < USEC_PER_SEC)
-                r = policy_merge_error(r, ynode_error(n, ctx->d, "ping_timeout: at least 1s"));
+        if (n)
+                r = diag_merge_error(r, ynode_duration_between(n, USEC_PER_SEC, USEC_INFINITY,
+                                                               &a->ping_timeout, ctx->d));
         return r;
 }
 
@@ -253,9 +251,9 @@ static int parse_account(struct policy_ctx *ctx, const struct ynode *root)
         if (ynode_expect(n, YNODE_MAP, ctx->d) < 0)
                 return -EINVAL;
         r = ynode_check_keys(n, account_keys, ctx->d);
-        r = policy_merge_error(r, parse_jid(ctx, n));
-        r = policy_merge_error(r, parse_password(ctx, n));
-        return policy_merge_error(r, parse_connection(ctx, n));
+        r = diag_merge_error(r, parse_jid(ctx, n));
+        r = diag_merge_error(r, parse_password(ctx, n));
+        return diag_merge_error(r, parse_connection(ctx, n));
 }
 
 static int parse_unsigned(struct policy_ctx *ctx, const struct ynode *map, const char *key,
@@ -282,21 +280,13 @@ static int parse_sessions(struct policy_ctx *ctx, const struct ynode *n)
                 return -EINVAL;
         r = ynode_check_keys(n, sessions_keys, ctx->d);
         v = ynode_get(n, "idle_timeout");
-        if (v) {
-                usec_t t;
-                if (ynode_duration(v, &t, ctx->d) < 0)
-                        r = policy_merge_error(r, -EINVAL);
-                else if (t == 0)
-                        r = policy_merge_error(r, ynode_error(v, ctx->d,
-                                                              "idle_timeout must be greater "
-                                                              "than zero"));
-                else
-                        s->idle_timeout = t;
-        }
-        r = policy_merge_error(
+        if (v)
+                r = diag_merge_error(
+                    r, ynode_duration_between(v, 1, USEC_INFINITY, &s->idle_timeout, ctx->d));
+        r = diag_merge_error(
             r, parse_unsigned(ctx, n, "max_per_requester", 10000, &s->max_per_requester));
-        r = policy_merge_error(r, parse_unsigned(ctx, n, "max_total", 1000000, &s->max_total));
-        return policy_merge_error(
+        r = diag_merge_error(r, parse_unsigned(ctx, n, "max_total", 1000000, &s->max_total));
+        return diag_merge_error(
             r, parse_unsigned(ctx, n, "rate_per_minute", 1000000, &s->rate_per_minute));
 }
 
@@ -310,8 +300,8 @@ static int parse_subscriptions(struct policy_ctx *ctx, const struct ynode *n)
         r = ynode_check_keys(n, subscriptions_keys, ctx->d);
         v = ynode_get(n, "accept");
         if (v)
-                r = policy_merge_error(
-                    r, policy_parse_patterns(ctx, v, &ctx->p->subscriptions_accept));
+                r = diag_merge_error(r,
+                                     policy_parse_patterns(ctx, v, &ctx->p->subscriptions_accept));
         return r;
 }
 
@@ -340,10 +330,10 @@ static int check_plugins(struct policy_ctx *ctx, const struct ynode *doc, const 
                 const char *key = n->keys[i]->scalar;
 
                 if (!feature_ops_lookup(key))
-                        r = policy_merge_error(
+                        r = diag_merge_error(
                             r, ynode_error(n->keys[i], ctx->d, "unknown plugin '%s'", key));
                 else if (ynode_get(doc, key))
-                        r = policy_merge_error(
+                        r = diag_merge_error(
                             r, ynode_error(n->keys[i], ctx->d,
                                            "'%s' is configured twice: at the top level and "
                                            "under plugins",
@@ -380,13 +370,13 @@ static int check_top_keys(struct policy_ctx *ctx, const struct ynode *doc, bool 
                 const struct ynode *k = doc->keys[i];
 
                 if (!main_file && (key_is_main_only(k->scalar) || feature_ops_lookup(k->scalar)))
-                        r = policy_merge_error(
+                        r = diag_merge_error(
                             r, ynode_error(k, ctx->d,
                                            "'%s' may only appear in the main file; included "
                                            "files may contain access and commands",
                                            k->scalar));
                 else if (main_file && streq(k->scalar, "plugins"))
-                        r = policy_merge_error(r, check_plugins(ctx, doc, doc->items[i]));
+                        r = diag_merge_error(r, check_plugins(ctx, doc, doc->items[i]));
         }
         return r;
 }
@@ -407,7 +397,7 @@ static int parse_features(struct policy_ctx *ctx, const struct ynode *root, cons
                         continue;
                 k = ops->parse(map->items[i], &cfg, ctx->d);
                 if (k < 0) {
-                        r = policy_merge_error(r, k);
+                        r = diag_merge_error(r, k);
                         continue;
                 }
                 fc = array_grow((void **)&ctx->p->features, &ctx->p->n_features, sizeof(*fc));
@@ -429,23 +419,23 @@ static int parse_main(struct policy_ctx *ctx, const struct ynode *root)
         r = parse_account(ctx, root);
         n = ynode_get(root, "allow_root");
         if (n && ynode_bool(n, &ctx->p->allow_root, ctx->d) < 0)
-                r = policy_merge_error(r, -EINVAL);
+                r = diag_merge_error(r, -EINVAL);
         n = ynode_get(root, "exec_max_concurrent");
         if (n) {
                 uint64_t v;
                 if (ynode_uint(n, 1, 1024, &v, ctx->d) < 0)
-                        r = policy_merge_error(r, -EINVAL);
+                        r = diag_merge_error(r, -EINVAL);
                 else
                         ctx->p->exec_max_concurrent = (unsigned)v;
         }
-        r = policy_merge_error(r, parse_features(ctx, root, root));
-        r = policy_merge_error(r, parse_features(ctx, root, ynode_get(root, "plugins")));
+        r = diag_merge_error(r, parse_features(ctx, root, root));
+        r = diag_merge_error(r, parse_features(ctx, root, ynode_get(root, "plugins")));
         n = ynode_get(root, "include");
         if (n)
-                r = policy_merge_error(r, check_include(ctx, n));
+                r = diag_merge_error(r, check_include(ctx, n));
         n = ynode_get(root, "sessions");
         if (n)
-                r = policy_merge_error(r, parse_sessions(ctx, n));
+                r = diag_merge_error(r, parse_sessions(ctx, n));
         return r;
 }
 
@@ -455,27 +445,27 @@ static int parse_docs(struct policy_ctx *ctx, const struct ynode *const *docs, s
         int r = 0;
 
         for (size_t i = 0; i < n_docs; i++)
-                r = policy_merge_error(r, check_top_keys(ctx, docs[i], i == 0));
+                r = diag_merge_error(r, check_top_keys(ctx, docs[i], i == 0));
         if (docs[0]->type != YNODE_MAP)
                 return r;
-        r = policy_merge_error(r, parse_main(ctx, docs[0]));
+        r = diag_merge_error(r, parse_main(ctx, docs[0]));
         /* Every access list first: commands of any file may refer to those of any other. */
         for (size_t i = 0; i < n_docs; i++)
                 if ((n = ynode_get(docs[i], "access")))
-                        r = policy_merge_error(r, policy_parse_access(ctx, n, i == 0));
+                        r = diag_merge_error(r, policy_parse_access(ctx, n, i == 0));
         n = ynode_get(docs[0], "subscriptions");
         if (n)
-                r = policy_merge_error(r, parse_subscriptions(ctx, n));
+                r = diag_merge_error(r, parse_subscriptions(ctx, n));
         for (size_t i = 0; i < n_docs; i++)
                 if ((n = ynode_get(docs[i], "commands")))
-                        r = policy_merge_error(r, policy_parse_commands(ctx, n));
+                        r = diag_merge_error(r, policy_parse_commands(ctx, n));
         /* Features' commands last: they may use any access list, and written nodes come first
          * in duplicate messages. */
         for (size_t i = 0; i < ctx->p->n_features; i++) {
                 const struct feature_config *fc = &ctx->p->features[i];
                 const struct ynode *section = feature_section(docs[0], fc->ops->key);
 
-                r = policy_merge_error(r, policy_add_feature_commands(ctx, fc, section));
+                r = diag_merge_error(r, policy_add_feature_commands(ctx, fc, section));
         }
         return r;
 }

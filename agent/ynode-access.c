@@ -220,6 +220,51 @@ int ynode_duration(const struct ynode *n, usec_t *ret, struct diags *d)
         return 0;
 }
 
+/* A bound in the largest unit that divides it exactly; a single day reads better as 24h. */
+static void format_bound(usec_t u, char *buf, size_t size)
+{
+        static const struct {
+                const char *unit;
+                usec_t mult;
+        } units[] = {{"d", 86400 * USEC_PER_SEC}, {"h", 3600 * USEC_PER_SEC},
+                     {"m", 60 * USEC_PER_SEC},    {"s", USEC_PER_SEC},
+                     {"ms", USEC_PER_MSEC},       {"us", 1}};
+        size_t i = u == units[0].mult ? 1 : 0;
+
+        while (i + 1 < ELEMENTSOF(units) && u % units[i].mult != 0)
+                i++;
+        snprintf(buf, size, "%" PRIu64 "%s", u / units[i].mult, units[i].unit);
+}
+
+int ynode_duration_between(const struct ynode *n, usec_t min, usec_t max, usec_t *ret,
+                           struct diags *d)
+{
+        char lo[32], hi[32];
+        usec_t v;
+        int r;
+
+        r = ynode_duration(n, &v, d);
+        if (r < 0)
+                return r;
+        if (v >= min && v <= max) {
+                *ret = v;
+                return 0;
+        }
+        format_bound(min, lo, sizeof(lo));
+        format_bound(max, hi, sizeof(hi));
+        /* A minimum of 1us only excludes 0: say so. */
+        if (min == 1 && max == USEC_INFINITY)
+                return type_error(n, d, "must be more than 0, not '%s'", n->scalar);
+        if (min == 1)
+                return type_error(n, d, "must be more than 0 and at most %s, not '%s'", hi,
+                                  n->scalar);
+        if (max == USEC_INFINITY)
+                return type_error(n, d, "must be at least %s, not '%s'", lo, n->scalar);
+        if (min == 0)
+                return type_error(n, d, "must be at most %s, not '%s'", hi, n->scalar);
+        return type_error(n, d, "must be between %s and %s, not '%s'", lo, hi, n->scalar);
+}
+
 int ynode_size(const struct ynode *n, uint64_t *ret, struct diags *d)
 {
         int r;

@@ -47,6 +47,10 @@ int ynode_uint(const struct ynode *n, uint64_t min, uint64_t max, uint64_t *ret,
 /* Signed variant: an optional '-' or '+' then digits, within [min, max]. */
 int ynode_int(const struct ynode *n, int64_t min, int64_t max, int64_t *ret, struct diags *d);
 int ynode_duration(const struct ynode *n, usec_t *ret, struct diags *d);
+/* A duration within [min, max] (max USEC_INFINITY: no upper bound); outside, an error naming
+ * the bounds and the value, "timeout: must be between 1ms and 1h, not '2h'". */
+int ynode_duration_between(const struct ynode *n, usec_t min, usec_t max, usec_t *ret,
+                           struct diags *d);
 int ynode_size(const struct ynode *n, uint64_t *ret, struct diags *d);
 /* A scalar or a sequence of scalars, as a strv (never NULL on success; null gives an empty one). */
 int ynode_strv(const struct ynode *n, char ***ret, struct diags *d);

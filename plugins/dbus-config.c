@@ -128,17 +128,11 @@ int dbus_parse_bus(const struct ynode *map, const char *dflt, char **ret, struct
 int dbus_parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d)
 {
         const struct ynode *n = ynode_get(map, "timeout");
-        usec_t t;
 
         *ret = DBUS_TIMEOUT_DEFAULT;
         if (!n)
                 return 0;
-        if (ynode_duration(n, &t, d) < 0)
-                return -EINVAL;
-        if (t < USEC_PER_MSEC || t > 3600 * USEC_PER_SEC)
-                return ynode_error(n, d, "timeout: must be between 1ms and 1h");
-        *ret = t;
-        return 0;
+        return ynode_duration_between(n, USEC_PER_MSEC, 3600 * USEC_PER_SEC, ret, d);
 }
 
 /* A signature for the method's input (several types) or a property's type (one type). */

@@ -169,19 +169,7 @@ static int render_quoted(struct text *t, const char *s)
 /* Reads the next basic value; strings are quoted inside containers. */
 static int render_basic(struct render *r, char type, bool quoted, struct text *t)
 {
-        union {
-                uint8_t y;
-                int b;
-                int16_t n;
-                uint16_t q;
-                int32_t i;
-                uint32_t u;
-                int64_t x;
-                uint64_t t;
-                double d;
-                const char *s;
-                int h;
-        } v;
+        union dbus_basic v;
         int k;
 
         k = sd_bus_message_read_basic(r->m, type, &v);

@@ -138,13 +138,7 @@ static int request_prepare(struct dbus_request *req, const char *signature)
 {
         const struct dbus_config *c = req->cfg;
         const struct action_call *call = req->call;
-        const struct template_vars vars = {
-            .values = call->values,
-            .from = call->requester,
-            .from_bare = call->requester_bare,
-            .node = call->node,
-            .lang = call->lang,
-        };
+        const struct template_vars vars = action_call_vars(call);
         struct dbus_convert conv = {.vars = &vars, .form = c->form, .lang = call->lang};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus *bus = dbus_bus_get_sd(req->bus);

@@ -88,6 +88,7 @@ const char *dbus_bus_describe(const char *spec, char *buf, size_t size);
 
 /* ---- Conversion of form values (dbus-convert.c) ---- */
 
+/* A basic D-Bus value, as sd_bus_message_read_basic() and append_basic() take it. */
 union dbus_basic {
         uint8_t y;
         int b;
@@ -98,7 +99,8 @@ union dbus_basic {
         int64_t x;
         uint64_t t;
         double d;
-        const char *s; /* s, o, g: borrowed from the text */
+        const char *s; /* s, o, g: borrowed (from the text, or the message) */
+        int h;         /* a unix fd, only ever read from a message */
 };
 
 /* Parses text as a value of basic type (not 'h'). On -EINVAL/-ERANGE, *ret_reason (allocated)

@@ -25,14 +25,6 @@ static const char *const exec_keys[] = {
     "max_output", "max_concurrent", "detach",     "user", "group", NULL,
 };
 
-/* Keeps the first error, but out-of-memory wins over everything. */
-static int merge(int a, int b)
-{
-        if (a == -ENOMEM || b == -ENOMEM)
-                return -ENOMEM;
-        return a < 0 ? a : b;
-}
-
 void exec_config_free(struct exec_config *c)
 {
         if (!c)
@@ -86,15 +78,15 @@ static int parse_argv(const struct ynode *exec, const struct form *form, struct 
                 char *s = NULL;
 
                 if (ynode_string(n->items[i], &s, d) < 0) {
-                        r = merge(r, -EINVAL);
+                        r = diag_merge_error(r, -EINVAL);
                         continue;
                 }
                 if (strv_consume(&c->argv, s) < 0)
                         return -ENOMEM;
                 if (i == 0)
-                        r = merge(r, check_program(n->items[i], s, d));
+                        r = diag_merge_error(r, check_program(n->items[i], s, d));
                 else
-                        r = merge(r, template_check(s, form, true, n->items[i], d));
+                        r = diag_merge_error(r, template_check(s, form, true, n->items[i], d));
         }
         return r;
 }
@@ -150,7 +142,7 @@ static int parse_env(const struct ynode *exec, const struct form *form, struct e
         if (ynode_expect(n, YNODE_MAP, d) < 0)
                 return -EINVAL;
         for (size_t i = 0; i < n->n; i++)
-                r = merge(r, parse_env_entry(n->keys[i], n->items[i], form, c, d));
+                r = diag_merge_error(r, parse_env_entry(n->keys[i], n->items[i], form, c, d));
         return r;
 }
 
@@ -180,15 +172,11 @@ static int parse_limits(const struct ynode *exec, struct exec_config *c, struct 
         int r = 0;
 
         n = ynode_get(exec, "timeout");
-        if (n && ynode_duration(n, &c->timeout, d) < 0)
+        if (n && ynode_duration_between(n, 1, EXEC_MAX_TIMEOUT, &c->timeout, d) < 0)
                 r = -EINVAL;
-        else if (n && (c->timeout == 0 || c->timeout > EXEC_MAX_TIMEOUT))
-                r = ynode_error(n, d, "timeout must be more than 0 and at most 7 days");
         n = ynode_get(exec, "kill_grace");
-        if (n && ynode_duration(n, &c->kill_grace, d) < 0)
+        if (n && ynode_duration_between(n, 0, 10 * 60 * USEC_PER_SEC, &c->kill_grace, d) < 0)
                 r = -EINVAL;
-        else if (n && c->kill_grace > 10 * 60 * USEC_PER_SEC)
-                r = ynode_error(n, d, "kill_grace must be at most 10 minutes");
         n = ynode_get(exec, "max_output");
         if (n && ynode_size(n, &c->max_output, d) < 0)
                 r = -EINVAL;
@@ -225,7 +213,7 @@ static int parse_cwd_stdin(const struct ynode *exec, const struct form *form, st
                 if (ynode_string(n, &c->stdin_tpl, d) < 0)
                         r = -EINVAL;
                 else
-                        r = merge(r, template_check(c->stdin_tpl, form, false, n, d));
+                        r = diag_merge_error(r, template_check(c->stdin_tpl, form, false, n, d));
         }
         return r;
 }
@@ -379,14 +367,14 @@ int exec_config_parse(const struct ynode *n, const struct form *form, void **ret
             .cwd = strdup("/"),
         };
         r = c->cwd ? 0 : -ENOMEM;
-        r = merge(r, ynode_check_keys(n, exec_keys, d));
-        r = merge(r, parse_argv(n, form, c, d));
-        r = merge(r, parse_env(n, form, c, d));
-        r = merge(r, parse_cwd_stdin(n, form, c, d));
-        r = merge(r, parse_output(ynode_get(n, "output"), c, d));
-        r = merge(r, parse_limits(n, c, d));
-        r = merge(r, parse_ids(n, c, d));
-        r = merge(r, check_field_env_names(n, form, d));
+        r = diag_merge_error(r, ynode_check_keys(n, exec_keys, d));
+        r = diag_merge_error(r, parse_argv(n, form, c, d));
+        r = diag_merge_error(r, parse_env(n, form, c, d));
+        r = diag_merge_error(r, parse_cwd_stdin(n, form, c, d));
+        r = diag_merge_error(r, parse_output(ynode_get(n, "output"), c, d));
+        r = diag_merge_error(r, parse_limits(n, c, d));
+        r = diag_merge_error(r, parse_ids(n, c, d));
+        r = diag_merge_error(r, check_field_env_names(n, form, d));
         if (r < 0) {
                 exec_config_free(c);
                 return r;

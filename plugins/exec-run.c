@@ -739,13 +739,7 @@ static int exec_start(struct action_call *call)
         const struct exec_config *c = call->cfg;
         _cleanup_(job_freep) struct exec_job *job = NULL;
         struct action_result *refusal = NULL;
-        const struct template_vars vars = {
-            .values = call->values,
-            .from = call->requester,
-            .from_bare = call->requester_bare,
-            .node = call->node,
-            .lang = call->lang,
-        };
+        const struct template_vars vars = action_call_vars(call);
         struct exec_job *j;
         int r;
 

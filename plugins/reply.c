@@ -111,13 +111,7 @@ static int reply_build(struct action_call *call, struct action_result **ret)
 {
         const struct reply_config *c = call->cfg;
         _cleanup_(action_result_freep) struct action_result *res = NULL;
-        const struct template_vars vars = {
-            .values = call->values,
-            .from = call->requester,
-            .from_bare = call->requester_bare,
-            .node = call->node,
-            .lang = call->lang,
-        };
+        const struct template_vars vars = action_call_vars(call);
         int r;
 
         res = action_result_new();

@@ -5,179 +5,25 @@
  * engine drives it: a struct action_call on an sd-event loop. Outcomes and their order are
  * asserted, never durations; the loop only gives up on a hung test after a generous limit.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "dbus.h"
 #include "plugins.h"
+#include "private-bus.h"
+#include "result-helpers.h"
 #include "tests.h"
 
-#ifndef TEST_SERVICE
-#error "TEST_SERVICE must name the test service binary"
-#endif
-#ifndef DBUS_DAEMON
-#define DBUS_DAEMON "dbus-daemon"
-#endif
-
-#define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
+/* Method Forbidden is refused by the bus itself: a real AccessDenied. */
+#define BUS_RULES                                                                                  \
+        "    <deny send_destination=\"org.adhocd.Test\" send_interface=\"org.adhocd.Test1\"\n"     \
+        "          send_member=\"Forbidden\"/>\n"
 
 static sd_event *event;
-static char dir[] = "/tmp/adhocd-dbus-XXXXXX";
-static char address[256];
-static pid_t daemon_pid, service_pid;
+static struct private_bus bus;
+static pid_t service_pid;
 static struct form *form;
-
-/* ---- Processes ---- */
-
-/* Starts argv with stdout on a pipe; returns the pid and the pipe's read end. */
-static pid_t spawn(char *const argv[], int *ret_fd)
-{
-        int p[2];
-        pid_t pid;
-
-        if (pipe2(p, O_CLOEXEC) < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-
-                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-                dup2(p[1], STDOUT_FILENO);
-                if (null >= 0 && !getenv("TEST_DBUS_VERBOSE"))
-                        dup2(null, STDERR_FILENO);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(p[1]);
-        *ret_fd = p[0];
-        return pid;
-}
-
-/* Reads one line from fd (the test may block: the loop under test is not running). */
-static void read_line(int fd, char *buf, size_t size)
-{
-        size_t n = 0;
-
-        while (n + 1 < size) {
-                ssize_t k = read(fd, buf + n, 1);
-
-                if (k <= 0 || buf[n] == '\n')
-                        break;
-                n++;
-        }
-        buf[n] = '\0';
-}
-
-static void stop(pid_t *pid)
-{
-        if (*pid <= 0)
-                return;
-        kill(*pid, SIGTERM);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
-static void daemon_start(void)
-{
-        char conf[sizeof(dir) + 16], sock[sizeof(dir) + 16], line[512];
-        char *argv[] = {(char *)DBUS_DAEMON,         NULL,
-                        (char *)"--nofork",          (char *)"--nopidfile",
-                        (char *)"--print-address=1", NULL};
-        _cleanup_free_ char *config_arg = NULL;
-        FILE *f;
-        int fd;
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
-        snprintf(sock, sizeof(sock), "%s/bus", dir);
-        f = fopen(conf, "we");
-        CHECK(f != NULL);
-        if (!f)
-                abort();
-        /* Method Forbidden is refused by the bus itself: a real AccessDenied. */
-        fprintf(
-            f,
-            "<busconfig>\n"
-            "  <type>session</type>\n"
-            "  <listen>unix:path=%s</listen>\n"
-            "  <auth>EXTERNAL</auth>\n"
-            "  <policy context=\"default\">\n"
-            "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-            "    <allow eavesdrop=\"true\"/>\n"
-            "    <allow own=\"*\"/>\n"
-            "    <deny send_destination=\"org.adhocd.Test\" send_interface=\"org.adhocd.Test1\"\n"
-            "          send_member=\"Forbidden\"/>\n"
-            "  </policy>\n"
-            "</busconfig>\n",
-            sock);
-        fclose(f);
-        unlink(sock);
-        CHECK(asprintf(&config_arg, "--config-file=%s", conf) > 0);
-        argv[1] = config_arg;
-        daemon_pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (strncmp(line, "unix:path=", 10) != 0) {
-                fprintf(stderr, "dbus-daemon did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
-}
-
-static void service_start(unsigned generation)
-{
-        char gen[16], line[64];
-        char *argv[] = {
-            (char *)TEST_SERVICE, (char *)"--address", address, (char *)"--generation", gen, NULL};
-        int fd;
-
-        snprintf(gen, sizeof(gen), "%u", generation);
-        service_pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (!streq(line, "READY")) {
-                fprintf(stderr, "test-service did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
-}
-
-/* ---- The loop ---- */
-
-static bool run_until(bool *flag)
-{
-        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
-
-        while (!*flag) {
-                if (now_usec(CLOCK_MONOTONIC) > deadline) {
-                        fprintf(stderr, "test hung\n");
-                        return false;
-                }
-                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
-        }
-        return true;
-}
-
-/* Runs the loop until pred(userdata) holds. */
-static bool run_while_not(bool (*pred)(void *), void *userdata)
-{
-        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
-
-        while (!pred(userdata)) {
-                if (now_usec(CLOCK_MONOTONIC) > deadline) {
-                        fprintf(stderr, "test hung\n");
-                        return false;
-                }
-                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
-        }
-        return true;
-}
 
 /* ---- Configurations and calls ---- */
 
@@ -204,7 +50,7 @@ static struct dbus_config *cfg_new(const char *body)
         struct diags d = {0};
 
         /* body may override the destination and the path. */
-        CHECK(asprintf(&yaml, "{bus: '%s', interface: org.adhocd.Test1, %s%s%s}", address,
+        CHECK(asprintf(&yaml, "{bus: '%s', interface: org.adhocd.Test1, %s%s%s}", bus.address,
                        strstr(body, "destination:") ? "" : "destination: org.adhocd.Test, ",
                        strstr(body, "path:") ? "" : "path: /org/adhocd/Test1, ", body) > 0);
         CHECK(ynode_parse(yaml, strlen(yaml), "t.yaml", &root, &d) >= 0);
@@ -283,28 +129,23 @@ static struct tcall *run(const char *body, const char *var, const char *value)
         if (var)
                 tcall_set(t, var, value);
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         return t;
 }
 
 static const struct form_result_field *field(const struct tcall *t, const char *var)
 {
-        for (size_t i = 0; t->res && t->res->form && i < t->res->form->n_fields; i++)
-                if (streq_ptr(t->res->form->fields[i].var, var))
-                        return &t->res->form->fields[i];
-        return NULL;
+        return tests_result_field(t->res, var);
 }
 
 static const char *value_of(const struct tcall *t, const char *var)
 {
-        const struct form_result_field *f = field(t, var);
-
-        return f && f->values && f->values[0] ? f->values[0] : "(none)";
+        return tests_result_value(t->res, var);
 }
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 #define CHECK_SUCCESS(t)                                                                           \
@@ -410,7 +251,7 @@ static void test_arrays_and_containers(void)
                               (char *[]){(char *)"red", (char *)"green", (char *)"blue", NULL},
                               false) >= 0);
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         CHECK_SUCCESS(t);
         CHECK(field(t, "echoed") && strv_length(field(t, "echoed")->values) == 3);
         CHECK(field(t, "echoed") && streq(field(t, "echoed")->values[2], "blue"));
@@ -420,7 +261,7 @@ static void test_arrays_and_containers(void)
         CHECK(form_values_set(&t->vals, "tags", (char *[]){(char *)"1", (char *)"2", NULL},
                               false) >= 0);
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         CHECK(field(t, "echoed") && strv_length(field(t, "echoed")->values) == 3);
         tcall_free(t);
 
@@ -428,7 +269,7 @@ static void test_arrays_and_containers(void)
         CHECK(form_values_set(&t->vals, "tags", (char *[]){(char *)"1", (char *)"x", NULL},
                               false) >= 0);
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         CHECK_NOTE(t, -EINVAL, "Tags: 'x' is not an integer");
         tcall_free(t);
 
@@ -469,7 +310,7 @@ static void test_results(void)
         tcall_set(t, "name", "x");
         tcall_set(t, "level", "21");
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         CHECK_STREQ(value_of(t, "text"), "x");
         CHECK_STREQ(value_of(t, "doubled"), "42");
         CHECK_STREQ(value_of(t, "positive"), "true");
@@ -588,15 +429,15 @@ static void test_errors(void)
         tcall_free(t);
 }
 
-static bool owner_changes_reach(void *userdata)
+static bool owner_changes_reach(const void *userdata)
 {
         struct dbus_bus *b = NULL;
         unsigned n;
 
-        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        CHECK(dbus_bus_get(event, bus.address, &b) >= 0);
         n = dbus_bus_owner_changes(b);
         dbus_bus_unref(b);
-        return n >= *(unsigned *)userdata;
+        return n >= *(const unsigned *)userdata;
 }
 
 static unsigned owner_changes(void)
@@ -604,7 +445,7 @@ static unsigned owner_changes(void)
         struct dbus_bus *b = NULL;
         unsigned n;
 
-        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        CHECK(dbus_bus_get(event, bus.address, &b) >= 0);
         n = dbus_bus_owner_changes(b);
         dbus_bus_unref(b);
         return n;
@@ -621,8 +462,8 @@ static void test_late_service_and_owner_change(void)
 
         /* Gone: the name's owner changes, and calls say the service is not running. */
         target = owner_changes() + 1;
-        stop(&service_pid);
-        run_while_not(owner_changes_reach, &target);
+        private_bus_kill(&service_pid);
+        private_bus_run_until(event, owner_changes_reach, &target);
         t = run("method: Flex, args: ['{name}']", "name", "abc");
         CHECK_NOTE(t, 0, "org.adhocd.Test is not running on the bus at unix:path=");
         CHECK_NOTE(t, 0, "org.freedesktop.DBus.Error.ServiceUnknown");
@@ -630,8 +471,8 @@ static void test_late_service_and_owner_change(void)
 
         /* Back as another version: Flex now takes and returns a u, named differently. */
         target = owner_changes() + 1;
-        service_start(2);
-        run_while_not(owner_changes_reach, &target);
+        service_pid = private_bus_spawn_test_service(&bus, 2);
+        private_bus_run_until(event, owner_changes_reach, &target);
         t = run("method: Flex, args: ['{name}']", "name", "abc");
         CHECK_NOTE(t, -EINVAL, "name: 'abc' is not an integer");
         tcall_free(t);
@@ -656,7 +497,7 @@ static void test_concurrency_and_cancel(void)
         }
         quick = tcall_new("method: EchoS, args: [quick]");
         tcall_start(quick);
-        run_until(&quick->done);
+        private_bus_run_until_set(event, &quick->done);
         CHECK_STREQ(value_of(quick, "echoed"), "quick");
         for (size_t i = 0; i < ELEMENTSOF(slow); i++) {
                 CHECK(!slow[i]->done);
@@ -671,7 +512,7 @@ static void test_concurrency_and_cancel(void)
         tcall_start(later);
         dbus_action.cancel(&cancelled->call);
         CHECK(cancelled->call.userdata == NULL);
-        run_until(&later->done);
+        private_bus_run_until_set(event, &later->done);
         CHECK_STREQ(value_of(later, "waited"), "400");
         CHECK(!cancelled->done);
         cancelled->done = true; /* already cancelled */
@@ -689,15 +530,15 @@ static void test_concurrency_and_cancel(void)
         tcall_free(later);
 }
 
-static bool bus_is(void *userdata)
+static bool bus_is(const void *userdata)
 {
         struct dbus_bus *b = NULL;
         bool up;
 
-        CHECK(dbus_bus_get(event, address, &b) >= 0);
+        CHECK(dbus_bus_get(event, bus.address, &b) >= 0);
         up = dbus_bus_get_sd(b) != NULL;
         dbus_bus_unref(b);
-        return up == *(bool *)userdata;
+        return up == *(const bool *)userdata;
 }
 
 static void test_bus_lost(void)
@@ -711,20 +552,20 @@ static void test_bus_lost(void)
         tcall_free(t);
 
         /* The bus goes away: the pending call and new ones answer "bus unavailable". */
-        stop(&daemon_pid);
-        run_until(&pending->done);
-        stop(&service_pid);
+        private_bus_stop(&bus);
+        private_bus_run_until_set(event, &pending->done);
+        private_bus_kill(&service_pid);
         CHECK_NOTE(pending, 0, "bus unavailable");
         tcall_free(pending);
-        run_while_not(bus_is, &down);
+        private_bus_run_until(event, bus_is, &down);
         t = run("method: EchoS, args: [ping]", NULL, NULL);
         CHECK_NOTE(t, 0, "bus unavailable");
         tcall_free(t);
 
         /* It comes back: reconnected, introspected afresh. */
-        daemon_start();
-        service_start(1);
-        run_while_not(bus_is, &up);
+        private_bus_start(&bus);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
+        private_bus_run_until(event, bus_is, &up);
         t = run("method: Flex, args: [back]", NULL, NULL);
         CHECK_SUCCESS(t);
         CHECK_STREQ(value_of(t, "text"), "back");
@@ -734,14 +575,11 @@ static void test_bus_lost(void)
 int main(void)
 {
         signal(SIGPIPE, SIG_IGN);
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
-                return 1;
-        }
+        private_bus_init(&bus, "dbus", BUS_RULES);
         CHECK(sd_event_new(&event) >= 0);
         form_setup();
-        daemon_start();
-        service_start(1);
+        private_bus_start(&bus);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
 
         test_basic_types();
         test_refused_values();
@@ -754,18 +592,10 @@ int main(void)
         test_bus_lost();
 
         dbus_action.shutdown();
-        stop(&service_pid);
-        stop(&daemon_pid);
+        private_bus_kill(&service_pid);
+        private_bus_stop(&bus);
         form_free(form);
         sd_event_unref(event);
-        {
-                char path[sizeof(dir) + 16];
-
-                snprintf(path, sizeof(path), "%s/bus.conf", dir);
-                unlink(path);
-                snprintf(path, sizeof(path), "%s/bus", dir);
-                unlink(path);
-                rmdir(dir);
-        }
+        private_bus_done(&bus);
         return TESTS_RESULT();
 }

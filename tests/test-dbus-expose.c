@@ -7,157 +7,24 @@
  * session would keep, then start() on an sd-event loop. Outcomes and their order are asserted,
  * never durations; the loop only gives up on a hung test after a generous limit.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "dbus.h"
 #include "plugins.h"
-#include "policy.h"
-#include "tests.h"
-
-#ifndef TEST_SERVICE
-#error "TEST_SERVICE must name the test service binary"
-#endif
-#ifndef DBUS_DAEMON
-#define DBUS_DAEMON "dbus-daemon"
-#endif
+#include "policy-helpers.h"
+#include "private-bus.h"
+#include "result-helpers.h"
 
 #define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
 
 static sd_event *event;
-static char dir[] = "/tmp/adhocd-expose-XXXXXX";
-static char address[256];
-static pid_t daemon_pid, service_pid;
+static struct private_bus bus;
+static pid_t service_pid;
 static struct diags d;
 
-/* ---- Processes (as in test-dbus-bus.c) ---- */
-
-static pid_t spawn(char *const argv[], int *ret_fd)
-{
-        int p[2];
-        pid_t pid;
-
-        if (pipe2(p, O_CLOEXEC) < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-
-                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-                dup2(p[1], STDOUT_FILENO);
-                if (null >= 0 && !getenv("TEST_DBUS_VERBOSE"))
-                        dup2(null, STDERR_FILENO);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(p[1]);
-        *ret_fd = p[0];
-        return pid;
-}
-
-static void read_line(int fd, char *buf, size_t size)
-{
-        size_t n = 0;
-
-        while (n + 1 < size) {
-                ssize_t k = read(fd, buf + n, 1);
-
-                if (k <= 0 || buf[n] == '\n')
-                        break;
-                n++;
-        }
-        buf[n] = '\0';
-}
-
-static void stop(pid_t *pid)
-{
-        if (*pid <= 0)
-                return;
-        kill(*pid, SIGTERM);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
-static void daemon_start(void)
-{
-        char conf[sizeof(dir) + 16], sock[sizeof(dir) + 16], line[512];
-        char *argv[] = {(char *)DBUS_DAEMON,         NULL,
-                        (char *)"--nofork",          (char *)"--nopidfile",
-                        (char *)"--print-address=1", NULL};
-        _cleanup_free_ char *config_arg = NULL;
-        FILE *f;
-        int fd;
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
-        snprintf(sock, sizeof(sock), "%s/bus", dir);
-        f = fopen(conf, "we");
-        if (!f)
-                abort();
-        fprintf(f,
-                "<busconfig>\n"
-                "  <type>session</type>\n"
-                "  <listen>unix:path=%s</listen>\n"
-                "  <auth>EXTERNAL</auth>\n"
-                "  <policy context=\"default\">\n"
-                "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-                "    <allow eavesdrop=\"true\"/>\n"
-                "    <allow own=\"*\"/>\n"
-                "  </policy>\n"
-                "</busconfig>\n",
-                sock);
-        fclose(f);
-        unlink(sock);
-        CHECK(asprintf(&config_arg, "--config-file=%s", conf) > 0);
-        argv[1] = config_arg;
-        daemon_pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (strncmp(line, "unix:path=", 10) != 0) {
-                fprintf(stderr, "dbus-daemon did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
-}
-
-static void service_start(unsigned generation)
-{
-        char gen[16], line[64];
-        char *argv[] = {
-            (char *)TEST_SERVICE, (char *)"--address", address, (char *)"--generation", gen, NULL};
-        int fd;
-
-        snprintf(gen, sizeof(gen), "%u", generation);
-        service_pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (!streq(line, "READY")) {
-                fprintf(stderr, "test-service did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
-}
-
 /* ---- The loop ---- */
-
-static bool run_until(bool *flag)
-{
-        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
-
-        while (!*flag) {
-                if (now_usec(CLOCK_MONOTONIC) > deadline) {
-                        fprintf(stderr, "test hung\n");
-                        return false;
-                }
-                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
-        }
-        return true;
-}
 
 /* Runs the loop until the command's availability is want, asking as disco does. */
 static bool run_until_available(const struct command *c, bool want)
@@ -186,27 +53,9 @@ static void run_rounds(unsigned n)
 
 #define ACCOUNT "account: {jid: bot@example.org, password_file: pw}\n"
 
-static int from_yaml(const char *yaml, struct policy **ret)
-{
-        struct ynode *doc = NULL;
-        int r;
-
-        diags_done(&d);
-        r = ynode_parse(yaml, strlen(yaml), "main.yaml", &doc, &d);
-        if (r >= 0)
-                r = policy_from_ynodes((const struct ynode *const *)&doc, 1, ret, &d);
-        ynode_free(doc);
-        return r;
-}
-
 static bool has_error(const char *msg)
 {
-        for (size_t i = 0; i < d.n; i++)
-                if (d.v[i].level == DIAG_ERROR && strstr(d.v[i].msg, msg))
-                        return true;
-        fprintf(stderr, "expected an error '%s', got:\n", msg);
-        diags_print(&d, stderr);
-        return false;
+        return tests_has_diag(&d, DIAG_ERROR, NULL, 0, 0, msg);
 }
 
 static void fails(const char *expose, const char *msg)
@@ -221,7 +70,7 @@ static void fails(const char *expose, const char *msg)
                                "    allow: {groups: [g]}\n"
                                "%s",
                        expose) > 0);
-        CHECK_INT(from_yaml(yaml, &p), -EINVAL);
+        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), -EINVAL);
         CHECK(p == NULL);
         CHECK(has_error(msg));
         policy_free(p);
@@ -248,8 +97,8 @@ static struct policy *test_policy(void)
                                "      interface: org.adhocd.Test1\n"
                                "      timeout: 500ms\n"
                                "      methods: %s\n",
-                       address, methods) > 0);
-        CHECK_INT(from_yaml(yaml, &p), 0);
+                       bus.address, methods) > 0);
+        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
         if (!p)
                 diags_print(&d, stderr);
         return p;
@@ -276,22 +125,22 @@ static void test_load(void)
         struct policy *p = NULL;
         const struct command *c;
 
-        CHECK_INT(from_yaml(ACCOUNT "commands:\n"
-                                    "  - node: player\n"
-                                    "    name: {en: Player, fr: Lecteur}\n"
-                                    "    allow: {groups: [flatmates]}\n"
-                                    "    deny: {jids: [eve@example.org]}\n"
-                                    "    confirm: 'Sure, {from_bare}?'\n"
-                                    "    dbus_expose:\n"
-                                    "      destination: org.mpris.MediaPlayer2.vlc\n"
-                                    "      path: /org/mpris/MediaPlayer2\n"
-                                    "      interface: org.mpris.MediaPlayer2.Player\n"
-                                    "      methods: [PlayPause, Seek]\n"
-                                    "  - node: other\n"
-                                    "    name: Other\n"
-                                    "    allow: {groups: [flatmates]}\n"
-                                    "    reply: hi\n",
-                            &p),
+        CHECK_INT(tests_policy_from_yaml(ACCOUNT "commands:\n"
+                                                 "  - node: player\n"
+                                                 "    name: {en: Player, fr: Lecteur}\n"
+                                                 "    allow: {groups: [flatmates]}\n"
+                                                 "    deny: {jids: [eve@example.org]}\n"
+                                                 "    confirm: 'Sure, {from_bare}?'\n"
+                                                 "    dbus_expose:\n"
+                                                 "      destination: org.mpris.MediaPlayer2.vlc\n"
+                                                 "      path: /org/mpris/MediaPlayer2\n"
+                                                 "      interface: org.mpris.MediaPlayer2.Player\n"
+                                                 "      methods: [PlayPause, Seek]\n"
+                                                 "  - node: other\n"
+                                                 "    name: Other\n"
+                                                 "    allow: {groups: [flatmates]}\n"
+                                                 "    reply: hi\n",
+                                         NULL, &p, &d),
                   0);
         if (!p) {
                 diags_print(&d, stderr);
@@ -466,28 +315,18 @@ static struct tcall *run(const struct command *c, const char *const *pairs)
         if (err)
                 fprintf(stderr, "  refused: %s\n", err);
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         return t;
-}
-
-static const struct form_result_field *result_field(const struct tcall *t, const char *var)
-{
-        for (size_t i = 0; t->res && t->res->form && i < t->res->form->n_fields; i++)
-                if (streq_ptr(t->res->form->fields[i].var, var))
-                        return &t->res->form->fields[i];
-        return NULL;
 }
 
 static const char *value_of(const struct tcall *t, const char *var)
 {
-        const struct form_result_field *f = result_field(t, var);
-
-        return f && f->values && f->values[0] ? f->values[0] : "(none)";
+        return tests_result_value(t->res, var);
 }
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 static bool note_has(const struct tcall *t, const char *text)
@@ -520,7 +359,7 @@ static void test_follows_service(struct policy *p)
         CHECK(!command_is_available(cmd(p, "EchoI")));
 
         /* It appears: the commands of the methods it has follow. */
-        service_start(1);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
         CHECK(run_until_available(cmd(p, "EchoI"), true));
         CHECK(command_is_available(cmd(p, "GetPair")));
         CHECK(command_is_available(cmd(p, "EchoAS")));
@@ -533,10 +372,10 @@ static void test_follows_service(struct policy *p)
         CHECK(policy_find_command(p, "t/EchoS") == NULL);
 
         /* It goes, and comes back. */
-        stop(&service_pid);
+        private_bus_kill(&service_pid);
         CHECK(run_until_available(cmd(p, "EchoI"), false));
         CHECK(!command_is_available(cmd(p, "GetPair")));
-        service_start(1);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
         CHECK(run_until_available(cmd(p, "EchoI"), true));
 }
 
@@ -622,7 +461,8 @@ static void test_calls(struct policy *p)
         /* A text-multi: one element per line. */
         t = run(cmd(p, "EchoAS"), (const char *[]){"value", "red\ngreen\nblue", NULL});
         CHECK_SUCCESS(t);
-        CHECK(result_field(t, "echoed") && strv_length(result_field(t, "echoed")->values) == 3);
+        CHECK(tests_result_field(t->res, "echoed") &&
+              strv_length(tests_result_field(t->res, "echoed")->values) == 3);
         tcall_free(t);
 
         t = run(cmd(p, "Multi"), (const char *[]){"text", "x", "number", "21", NULL});
@@ -660,7 +500,7 @@ static void test_calls(struct policy *p)
                   0);
         CHECK_STREQ(form_values_first(&t->clean, "dbus.signature"), "i");
         tcall_start(t);
-        run_until(&t->done);
+        private_bus_run_until_set(event, &t->done);
         CHECK_STREQ(value_of(t, "echoed"), "7");
         tcall_free(t);
 
@@ -680,12 +520,12 @@ static void test_changed_method(struct policy *p)
         CHECK_INT(tcall_submit(old, (const char *[]){"value", "abc", NULL}, NULL), 0);
 
         /* ...is submitted after the service restarted as generation 2 (Flex takes a u). */
-        stop(&service_pid);
+        private_bus_kill(&service_pid);
         CHECK(run_until_available(cmd(p, "Flex"), false));
-        service_start(2);
+        service_pid = private_bus_spawn_test_service(&bus, 2);
         CHECK(run_until_available(cmd(p, "Flex"), true));
         tcall_start(old);
-        run_until(&old->done);
+        private_bus_run_until_set(event, &old->done);
         CHECK(old->res && old->res->error == 0 && note_has(old, "changed since its form was sent"));
         tcall_free(old);
 
@@ -725,11 +565,11 @@ static void test_cancel_and_shared_state(struct policy *p)
 static void test_bus_lost(struct policy *p)
 {
         /* The bus goes: everything is hidden; it comes back with the service: shown again. */
-        stop(&daemon_pid);
-        stop(&service_pid);
+        private_bus_stop(&bus);
+        private_bus_kill(&service_pid);
         CHECK(run_until_available(cmd(p, "EchoI"), false));
-        daemon_start();
-        service_start(1);
+        private_bus_start(&bus);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
         CHECK(run_until_available(cmd(p, "EchoI"), true));
 }
 
@@ -873,17 +713,14 @@ int main(void)
         struct policy *p;
 
         signal(SIGPIPE, SIG_IGN);
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
-                return 1;
-        }
+        private_bus_init(&bus, "expose", NULL);
         /* dbus_expose watches on the thread's default loop, the agent's. */
         CHECK(sd_event_default(&event) >= 0);
 
         test_load();
         test_load_every();
 
-        daemon_start();
+        private_bus_start(&bus);
         p = test_policy();
         if (!p)
                 return TESTS_RESULT();
@@ -899,17 +736,9 @@ int main(void)
         dbus_action.shutdown();
         policy_free(p);
         diags_done(&d);
-        stop(&service_pid);
-        stop(&daemon_pid);
+        private_bus_kill(&service_pid);
+        private_bus_stop(&bus);
         sd_event_unref(event);
-        {
-                char path[sizeof(dir) + 16];
-
-                snprintf(path, sizeof(path), "%s/bus.conf", dir);
-                unlink(path);
-                snprintf(path, sizeof(path), "%s/bus", dir);
-                unlink(path);
-                rmdir(dir);
-        }
+        private_bus_done(&bus);
         return TESTS_RESULT();
 }

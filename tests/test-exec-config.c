@@ -156,9 +156,11 @@ static void test_other_errors(void)
 {
         expect_error("exec: /bin/true\n", "expected", 1, 7);
         expect_error("exec:\n  argv: [/bin/true]\n  tiemout: 1s\n", "unknown key 'tiemout'", 3, 3);
-        expect_error("exec:\n  argv: [/bin/true]\n  timeout: 0s\n", "timeout must be", 3, 12);
+        expect_error("exec:\n  argv: [/bin/true]\n  timeout: 0s\n",
+                     "timeout: must be more than 0 and at most 7d, not '0s'", 3, 12);
         expect_error("exec:\n  argv: [/bin/true]\n  timeout: soon\n", "invalid duration", 3, 12);
-        expect_error("exec:\n  argv: [/bin/true]\n  kill_grace: 1h\n", "kill_grace", 3, 15);
+        expect_error("exec:\n  argv: [/bin/true]\n  kill_grace: 1h\n",
+                     "kill_grace: must be at most 10m, not '1h'", 3, 15);
         expect_error("exec:\n  argv: [/bin/true]\n  output: html\n", "note, text or table", 3, 11);
         expect_error("exec:\n  argv: [/bin/true]\n  max_output: 0\n", "max_output", 3, 15);
         expect_error("exec:\n  argv: [/bin/true]\n  max_output: 17MiB\n", "max_output", 3, 15);

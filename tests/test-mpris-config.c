@@ -1,30 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* The media remote's pure parts: its section, the players: globs, and the texts it shows. */
 #include "mpris/mpris-internal.h"
-#include "tests.h"
+#include "policy-helpers.h"
 
 static struct diags d;
 
 static struct mpris_config *parse(const char *yaml)
 {
-        _cleanup_(ynode_freep) struct ynode *n = NULL;
-        struct mpris_config *c = NULL;
-
-        diags_done(&d);
-        CHECK(ynode_parse(yaml, strlen(yaml), "t.yaml", &n, &d) >= 0);
-        if (mpris_feature.parse(n, (void **)&c, &d) < 0)
-                return NULL;
-        return c;
+        return tests_parse_section(&mpris_feature, yaml, &d);
 }
 
 static bool has(enum diag_level level, const char *msg)
 {
-        for (size_t i = 0; i < d.n; i++)
-                if (d.v[i].level == level && strstr(d.v[i].msg, msg))
-                        return true;
-        fprintf(stderr, "expected '%s' in:\n", msg);
-        diags_print(&d, stderr);
-        return false;
+        return tests_has_diag(&d, level, NULL, 0, 0, msg);
 }
 
 static void test_defaults(void)

@@ -7,31 +7,22 @@
  * checked over the test's own connection. Outcomes are asserted, never durations; the loop only
  * gives up on a hung test after a generous limit.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mpris/mpris-internal.h"
 #include "policy.h"
+#include "private-bus.h"
+#include "result-helpers.h"
 #include "tests.h"
 
 #ifndef FAKE_PLAYER
 #error "FAKE_PLAYER must name the fake player binary"
 #endif
-#ifndef DBUS_DAEMON
-#define DBUS_DAEMON "dbus-daemon"
-#endif
-
-#define HANG_LIMIT (60 * USEC_PER_SEC) /* only to end a broken test */
 
 static sd_event *event;
-static char dir[] = "/tmp/adhocd-mpris-XXXXXX";
-static char address[256];
-static pid_t daemon_pid;
+static struct private_bus bus;
 static sd_bus *probe; /* the test's own connection: what the players really do */
 static struct policy *policy;
 static struct mpris *m; /* the running feature */
@@ -43,100 +34,11 @@ struct fake {
 
 /* ---- Processes ---- */
 
-static pid_t spawn(char *const argv[], int *ret_fd)
-{
-        int p[2];
-        pid_t pid;
-
-        if (pipe2(p, O_CLOEXEC) < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-
-                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-                dup2(p[1], STDOUT_FILENO);
-                if (null >= 0 && !getenv("TEST_DBUS_VERBOSE"))
-                        dup2(null, STDERR_FILENO);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(p[1]);
-        *ret_fd = p[0];
-        return pid;
-}
-
-static void read_line(int fd, char *buf, size_t size)
-{
-        size_t n = 0;
-
-        while (n + 1 < size) {
-                ssize_t k = read(fd, buf + n, 1);
-
-                if (k <= 0 || buf[n] == '\n')
-                        break;
-                n++;
-        }
-        buf[n] = '\0';
-}
-
-static void stop(pid_t *pid)
-{
-        if (*pid <= 0)
-                return;
-        kill(*pid, SIGTERM);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
-static void daemon_start(void)
-{
-        char conf[sizeof(dir) + 16], sock[sizeof(dir) + 16], line[512];
-        char *argv[] = {(char *)DBUS_DAEMON,         NULL,
-                        (char *)"--nofork",          (char *)"--nopidfile",
-                        (char *)"--print-address=1", NULL};
-        _cleanup_free_ char *config_arg = NULL;
-        FILE *f;
-        int fd;
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
-        snprintf(sock, sizeof(sock), "%s/bus", dir);
-        f = fopen(conf, "we");
-        if (!f)
-                abort();
-        fprintf(f,
-                "<busconfig>\n"
-                "  <type>session</type>\n"
-                "  <listen>unix:path=%s</listen>\n"
-                "  <auth>EXTERNAL</auth>\n"
-                "  <policy context=\"default\">\n"
-                "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-                "    <allow eavesdrop=\"true\"/>\n"
-                "    <allow own=\"*\"/>\n"
-                "  </policy>\n"
-                "</busconfig>\n",
-                sock);
-        fclose(f);
-        unlink(sock);
-        CHECK(asprintf(&config_arg, "--config-file=%s", conf) > 0);
-        argv[1] = config_arg;
-        daemon_pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (strncmp(line, "unix:path=", 10) != 0) {
-                fprintf(stderr, "dbus-daemon did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
-}
-
 static void probe_connect(void)
 {
         probe = sd_bus_flush_close_unref(probe);
         CHECK(sd_bus_new(&probe) >= 0);
-        CHECK(sd_bus_set_address(probe, address) >= 0);
+        CHECK(sd_bus_set_address(probe, bus.address) >= 0);
         CHECK(sd_bus_set_bus_client(probe, true) >= 0);
         CHECK(sd_bus_start(probe) >= 0);
 }
@@ -144,10 +46,8 @@ static void probe_connect(void)
 /* Starts a fake player named suffix (or full name with "=NAME"); extra: more options. */
 static void fake_start(struct fake *f, const char *suffix, char *const *extra)
 {
-        char *argv[32] = {(char *)FAKE_PLAYER, (char *)"--address", address};
+        char *argv[32] = {(char *)FAKE_PLAYER, (char *)"--address", bus.address};
         size_t n = 3;
-        char line[64];
-        int fd;
 
         if (suffix[0] == '=') {
                 argv[n++] = (char *)"--full-name";
@@ -161,30 +61,14 @@ static void fake_start(struct fake *f, const char *suffix, char *const *extra)
         for (size_t i = 0; extra && extra[i] && n + 1 < ELEMENTSOF(argv); i++)
                 argv[n++] = extra[i];
         argv[n] = NULL;
-        f->pid = spawn(argv, &fd);
-        read_line(fd, line, sizeof(line));
-        close(fd);
-        if (!streq(line, "READY")) {
-                fprintf(stderr, "fake-player did not start (TEST_DBUS_VERBOSE=1 shows why)\n");
-                abort();
-        }
+        f->pid = private_bus_spawn(argv);
 }
 
 /* ---- The loop ---- */
 
-static bool run_while_not(bool (*pred)(const void *), const void *userdata)
+static void run_while_not(bool (*pred)(const void *), const void *userdata)
 {
-        usec_t deadline = now_usec(CLOCK_MONOTONIC) + HANG_LIMIT;
-
-        while (!pred(userdata)) {
-                if (now_usec(CLOCK_MONOTONIC) > deadline) {
-                        fprintf(stderr, "test hung\n");
-                        CHECK(false);
-                        return false;
-                }
-                CHECK(sd_event_run(event, 100 * USEC_PER_MSEC) >= 0);
-        }
-        return true;
+        CHECK(private_bus_run_until(event, pred, userdata));
 }
 
 static bool n_players_is(const void *userdata)
@@ -369,7 +253,7 @@ static void tcall_free(struct tcall *t)
 
 static const char *note_of(const struct tcall *t)
 {
-        return t->res && t->res->n_notes > 0 ? t->res->notes[0].text : "(no note)";
+        return tests_result_note(t->res);
 }
 
 /* A completed call (no protocol error) whose first note contains text, of type type. */
@@ -461,7 +345,7 @@ static void policy_setup(void)
                        "    players: ['fake*']\n"
                        "    actions: [play-pause, next, previous, volume]\n"
                        "    timeout: 3s\n",
-                       address) > 0);
+                       bus.address) > 0);
         CHECK(ynode_parse(yaml, strlen(yaml), "adhocd.yaml", &doc, &d) >= 0);
         if (policy_from_ynodes((const struct ynode *const *)&doc, 1, &policy, &d) < 0) {
                 diags_print(&d, stderr);
@@ -530,8 +414,8 @@ static void test_discovery(void)
                 CHECK(p->id[0] == 'p' && !strchr(p->id, '.'));
         }
         CHECK(mpris_current_player(m) == p);
-        stop(&outside.pid);
-        stop(&unwanted.pid);
+        private_bus_kill(&outside.pid);
+        private_bus_kill(&unwanted.pid);
 }
 
 static void test_quick_commands(void)
@@ -761,8 +645,8 @@ static void test_capabilities(void)
         tcall_free(t);
         CHECK(near(probe_volume(&locked), 0.5));
 
-        stop(&stuck.pid);
-        stop(&locked.pid);
+        private_bus_kill(&stuck.pid);
+        private_bus_kill(&locked.pid);
         wait_players(2);
 }
 
@@ -779,7 +663,7 @@ static void test_player_quits(void)
         f = remote_form(&old);
         CHECK_INT(submit(f, (const char *[]){"action", "next", NULL}, &v), 0);
         form_free(f);
-        stop(&a.pid);
+        private_bus_kill(&a.pid);
         wait_players(1);
         t = run("mpris", &v);
         CHECK_NOTE(t, NOTE_ERROR, "Fake One has quit.");
@@ -807,8 +691,8 @@ static void test_player_quits(void)
         f = remote_form(&old);
         CHECK_INT(submit(f, (const char *[]){"action", "play-pause", NULL}, &v), 0);
         form_free(f);
-        stop(&a.pid);
-        stop(&b.pid);
+        private_bus_kill(&a.pid);
+        private_bus_kill(&b.pid);
         wait_players(0);
         t = run("mpris", &v);
         CHECK_NOTE(t, NOTE_ERROR, "Fake Two has quit. No other player is running.");
@@ -854,7 +738,7 @@ static void test_timeout_and_cancel(void)
         CHECK(command_is_available(command("mpris")));
         wait_players(1);
         CHECK_STREQ(id_of(&slow), id);
-        stop(&slow.pid);
+        private_bus_kill(&slow.pid);
         wait_players(0);
 }
 
@@ -871,7 +755,7 @@ static void test_hostile_text(void)
         t = run("mpris/now-playing", NULL);
         CHECK_NOTE(t, NOTE_INFO, "We\xef\xbf\xbdird: Paused · Line one\xef\xbf\xbd — Fake Artist");
         tcall_free(t);
-        stop(&weird.pid);
+        private_bus_kill(&weird.pid);
         wait_players(0);
 }
 
@@ -882,27 +766,24 @@ static void test_bus_lost(void)
         fake_start(&c, "fake6", NULL);
         wait_players(1);
         /* The bus goes: every player with it. */
-        stop(&daemon_pid);
-        stop(&c.pid);
+        private_bus_stop(&bus);
+        private_bus_kill(&c.pid);
         wait_players(0);
         /* It comes back: the remote reconnects and finds the players again. */
-        daemon_start();
+        private_bus_start(&bus);
         probe_connect();
         fake_start(&c, "fake6", NULL);
         wait_players(1);
-        stop(&c.pid);
+        private_bus_kill(&c.pid);
         wait_players(0);
 }
 
 int main(void)
 {
         signal(SIGPIPE, SIG_IGN);
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
-                return 1;
-        }
+        private_bus_init(&bus, "mpris", NULL);
         CHECK(sd_event_new(&event) >= 0);
-        daemon_start();
+        private_bus_start(&bus);
         probe_connect();
         policy_setup();
         feature_start();
@@ -922,16 +803,8 @@ int main(void)
         dbus_buses_shutdown();
         policy_free(policy);
         sd_bus_flush_close_unref(probe);
-        stop(&daemon_pid);
+        private_bus_stop(&bus);
         sd_event_unref(event);
-        {
-                char path[sizeof(dir) + 16];
-
-                snprintf(path, sizeof(path), "%s/bus.conf", dir);
-                unlink(path);
-                snprintf(path, sizeof(path), "%s/bus", dir);
-                unlink(path);
-                rmdir(dir);
-        }
+        private_bus_done(&bus);
         return TESTS_RESULT();
 }

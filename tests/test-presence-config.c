@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "presence/presence-internal.h"
-#include "tests.h"
+#include "policy-helpers.h"
 
 static struct diags diags;
 
@@ -29,14 +29,7 @@ static struct presence_config *parse(const char *yaml)
 
 static bool has_diag(enum diag_level level, unsigned line, unsigned col, const char *part)
 {
-        for (size_t i = 0; i < diags.n; i++)
-                if (diags.v[i].level == level && diags.v[i].line == line && diags.v[i].col == col &&
-                    strstr(diags.v[i].msg, part))
-                        return true;
-        fprintf(stderr, "no %s at %u:%u with '%s' among:\n",
-                level == DIAG_ERROR ? "error" : "warning", line, col, part);
-        diags_print(&diags, stderr);
-        return false;
+        return tests_has_diag(&diags, level, NULL, line, col, part);
 }
 
 static void check_error(const char *yaml, unsigned line, unsigned col, const char *part)
@@ -141,7 +134,8 @@ static void test_errors(void)
 {
         check_error("presence:\n  intreval: 10s\n", 2, 3, "unknown key 'intreval'");
         check_error("presence: [a]\n", 1, 11, "expected a map");
-        check_error("presence:\n  interval: 0s\n", 2, 13, "interval must be between 1s and 24h");
+        check_error("presence:\n  interval: 0s\n", 2, 13,
+                    "interval: must be between 1s and 24h, not '0s'");
         check_error("presence:\n  min_update: soon\n", 2, 15, "");
         check_error("presence:\n  root: proc\n", 2, 9, "absolute path");
         check_error("presence:\n  probes: {builtin: [load, cpu]}\n", 2, 28, "unknown probe 'cpu'");

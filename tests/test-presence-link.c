@@ -7,53 +7,23 @@
 #include <stdio.h>
 
 #include "presence/presence-internal.h"
-#include "tests.h"
+#include "policy-helpers.h"
 
 static struct diags d;
 
 static bool has_diag(enum diag_level level, const char *file, unsigned line, unsigned col,
                      const char *msg)
 {
-        for (size_t i = 0; i < d.n; i++)
-                if (d.v[i].level == level && streq(d.v[i].file, file) && d.v[i].line == line &&
-                    d.v[i].col == col && strstr(d.v[i].msg, msg))
-                        return true;
-        fprintf(stderr, "expected %s %s:%u:%u '%s', got:\n",
-                level == DIAG_ERROR ? "error" : "warning", file, line, col, msg);
-        diags_print(&d, stderr);
-        return false;
+        return tests_has_diag(&d, level, file, line, col, msg);
 }
 #define ERROR_AT(line, col, msg)   CHECK(has_diag(DIAG_ERROR, "main.yaml", line, col, msg))
 #define WARNING_AT(line, col, msg) CHECK(has_diag(DIAG_WARNING, "main.yaml", line, col, msg))
-
-/* Builds a policy from a main document and optionally one included document. */
-static int from_yaml(const char *main_yaml, const char *inc_yaml, struct policy **ret)
-{
-        struct ynode *docs[2] = {0};
-        size_t n = 0;
-        int r;
-
-        diags_done(&d);
-        r = ynode_parse(main_yaml, strlen(main_yaml), "main.yaml", &docs[n], &d);
-        if (r >= 0)
-                n++;
-        if (r >= 0 && inc_yaml) {
-                r = ynode_parse(inc_yaml, strlen(inc_yaml), "inc.yaml", &docs[n], &d);
-                if (r >= 0)
-                        n++;
-        }
-        if (r >= 0)
-                r = policy_from_ynodes((const struct ynode *const *)docs, n, ret, &d);
-        for (size_t i = 0; i < n; i++)
-                ynode_free(docs[i]);
-        return r;
-}
 
 static struct policy *ok(const char *main_yaml, const char *inc_yaml)
 {
         struct policy *p = NULL;
 
-        CHECK_INT(from_yaml(main_yaml, inc_yaml, &p), 0);
+        CHECK_INT(tests_policy_from_yaml(main_yaml, inc_yaml, &p, &d), 0);
         if (!p)
                 diags_print(&d, stderr);
         return p;
@@ -63,7 +33,7 @@ static void fails(const char *main_yaml)
 {
         struct policy *p = NULL;
 
-        CHECK_INT(from_yaml(main_yaml, NULL, &p), -EINVAL);
+        CHECK_INT(tests_policy_from_yaml(main_yaml, NULL, &p, &d), -EINVAL);
         CHECK(p == NULL);
         policy_free(p);
 }

@@ -307,6 +307,26 @@ static void test_scalars(void)
         CHECK_INT(t, 600 * USEC_PER_SEC);
         CHECK_INT(ynode_duration(val("v: 10 minutes"), &t, &d), -EINVAL);
         CHECK(last_error(1, 4, "invalid duration '10 minutes'"));
+        /* Bounded: the value is kept only within the bounds, and the message names both. */
+        t = 7;
+        CHECK_INT(ynode_duration_between(val("v: 2h"), USEC_PER_MSEC, 3600 * USEC_PER_SEC, &t, &d),
+                  -EINVAL);
+        CHECK(last_error(1, 4, "v: must be between 1ms and 1h, not '2h'"));
+        CHECK_INT(t, 7);
+        CHECK_INT(ynode_duration_between(val("v: 0"), 1, 7 * 86400 * USEC_PER_SEC, &t, &d),
+                  -EINVAL);
+        CHECK(last_error(1, 4, "v: must be more than 0 and at most 7d, not '0'"));
+        CHECK_INT(ynode_duration_between(val("v: 0"), 1, USEC_INFINITY, &t, &d), -EINVAL);
+        CHECK(last_error(1, 4, "v: must be more than 0, not '0'"));
+        CHECK_INT(ynode_duration_between(val("v: 500ms"), USEC_PER_SEC, USEC_INFINITY, &t, &d),
+                  -EINVAL);
+        CHECK(last_error(1, 4, "v: must be at least 1s, not '500ms'"));
+        CHECK_INT(ynode_duration_between(val("v: 2d"), 0, 86400 * USEC_PER_SEC, &t, &d), -EINVAL);
+        CHECK(last_error(1, 4, "v: must be at most 24h, not '2d'"));
+        CHECK_INT(ynode_duration_between(val("v: soon"), 0, USEC_INFINITY, &t, &d), -EINVAL);
+        CHECK(last_error(1, 4, "invalid duration 'soon'"));
+        CHECK_INT(ynode_duration_between(val("v: 1h"), 0, 3600 * USEC_PER_SEC, &t, &d), 0);
+        CHECK_INT(t, 3600 * USEC_PER_SEC);
         CHECK_INT(ynode_size(val("v: 64KiB"), &u, &d), 0);
         CHECK_INT(u, 65536);
         CHECK_INT(ynode_size(val("v: lots"), &u, &d), -EINVAL);

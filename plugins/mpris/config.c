@@ -139,24 +139,11 @@ static int parse_actions(const struct ynode *section, struct mpris_config *c, st
 static int parse_timeout(const struct ynode *section, struct mpris_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "timeout");
-        usec_t t;
 
         c->timeout = MPRIS_TIMEOUT_DEFAULT;
         if (!n)
                 return 0;
-        if (ynode_duration(n, &t, d) < 0)
-                return -EINVAL;
-        if (t == 0 || t > 5 * 60 * USEC_PER_SEC)
-                return ynode_error(n, d, "timeout: must be more than 0 and at most 5m");
-        c->timeout = t;
-        return 0;
-}
-
-static int merge(int r, int k)
-{
-        if (r == -ENOMEM || k >= 0)
-                return r;
-        return r < 0 && k != -ENOMEM ? r : k;
+        return ynode_duration_between(n, 1, 5 * 60 * USEC_PER_SEC, &c->timeout, d);
 }
 
 int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct diags *d)
@@ -173,14 +160,14 @@ int mpris_config_parse(const struct ynode *n, struct mpris_config **ret, struct 
         if (!c->link)
                 return -ENOMEM;
         r = ynode_check_keys(n, section_keys, d);
-        r = merge(r, parse_players(n, c, d));
-        r = merge(r, parse_actions(n, c, d));
-        r = merge(r, dbus_parse_bus(n, "session", &c->bus, d));
-        r = merge(r, parse_timeout(n, c, d));
+        r = diag_merge_error(r, parse_players(n, c, d));
+        r = diag_merge_error(r, parse_actions(n, c, d));
+        r = diag_merge_error(r, dbus_parse_bus(n, "session", &c->bus, d));
+        r = diag_merge_error(r, parse_timeout(n, c, d));
         if (!ynode_get(n, "allow"))
-                r = merge(r, ynode_warning(n, d,
-                                           "mpris: no allow: nobody can use the media "
-                                           "remote"));
+                r = diag_merge_error(r, ynode_warning(n, d,
+                                                      "mpris: no allow: nobody can use the media "
+                                                      "remote"));
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);

@@ -242,16 +242,7 @@ static int read_bool(sd_bus_message *m, bool *ret)
 static int read_number(sd_bus_message *m, double *ret)
 {
         const char *contents;
-        union {
-                uint8_t y;
-                int16_t n;
-                uint16_t q;
-                int32_t i;
-                uint32_t u;
-                int64_t x;
-                uint64_t t;
-                double d;
-        } v;
+        union dbus_basic v;
         char type;
         int r;
 

@@ -92,14 +92,6 @@ static const struct probe_info *probe_entry(enum presence_probe_kind kind)
 
 static const char *const default_probes[] = {"load", "memory", "uptime", NULL};
 
-/* Keeps the first error: -ENOMEM over -EINVAL over success. */
-static int merge(int r, int k)
-{
-        if (r == -ENOMEM || k >= 0)
-                return r;
-        return r < 0 && k != -ENOMEM ? r : k;
-}
-
 static void rule_done(struct presence_rule *r)
 {
         presence_expr_free(r->when);
@@ -228,7 +220,8 @@ static int check_template_name(const char *name, size_t len, size_t offset, void
         if (!s)
                 return -ENOMEM;
         if (!presence_config_provides(ctx->c, s))
-                ctx->r = merge(ctx->r, unknown_name(ctx->n, ctx->text, offset, s, ctx->d));
+                ctx->r =
+                    diag_merge_error(ctx->r, unknown_name(ctx->n, ctx->text, offset, s, ctx->d));
         return ctx->r == -ENOMEM ? -ENOMEM : 0;
 }
 
@@ -261,7 +254,7 @@ static int parse_status(struct presence_config *c, const struct ynode *n, struct
                 return r;
         for (size_t i = 0; i < c->status.n; i++) {
                 const struct ynode *where = n->type == YNODE_MAP ? n->items[i] : n;
-                r = merge(r, check_template(c, where, c->status.v[i].text, d));
+                r = diag_merge_error(r, check_template(c, where, c->status.v[i].text, d));
         }
         return r;
 }
@@ -347,7 +340,8 @@ static int parse_builtin(struct presence_config *c, const struct ynode *n, struc
 
         r = ynode_strv(n, &l, d);
         for (size_t i = 0; r >= 0 && l[i]; i++)
-                r = merge(r, add_probe(c, n->type == YNODE_SEQ ? n->items[i] : n, l[i], d));
+                r = diag_merge_error(r,
+                                     add_probe(c, n->type == YNODE_SEQ ? n->items[i] : n, l[i], d));
         return r;
 }
 
@@ -361,21 +355,21 @@ static int parse_script(struct presence_config *c, const struct ynode *n, struct
                 return -EINVAL;
         r = ynode_check_keys(n, keys, d);
         c->script_timeout = DEFAULT_TIMEOUT;
-        if (timeout && ynode_duration(timeout, &c->script_timeout, d) < 0)
-                r = merge(r, -EINVAL);
-        else if (timeout && (c->script_timeout < 100 * USEC_PER_MSEC ||
-                             c->script_timeout > 600 * USEC_PER_SEC))
-                r = merge(r, ynode_error(timeout, d, "the timeout must be between 100ms and 10m"));
+        if (timeout)
+                r = diag_merge_error(r, ynode_duration_between(timeout, 100 * USEC_PER_MSEC,
+                                                               600 * USEC_PER_SEC,
+                                                               &c->script_timeout, d));
         if (!argv)
-                return merge(r,
-                             ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
-        r = merge(r, ynode_strv(argv, &c->script_argv, d));
+                return diag_merge_error(
+                    r, ynode_error(n, d, "the probe script needs argv: [/path/to/script]"));
+        r = diag_merge_error(r, ynode_strv(argv, &c->script_argv, d));
         if (c->script_argv && !c->script_argv[0])
-                r = merge(r, ynode_error(argv, d, "argv is empty"));
+                r = diag_merge_error(r, ynode_error(argv, d, "argv is empty"));
         else if (c->script_argv && c->script_argv[0][0] != '/')
-                r = merge(r, ynode_error(argv, d,
-                                         "argv[0] must be an absolute path (no PATH lookup): '%s'",
-                                         c->script_argv[0]));
+                r = diag_merge_error(
+                    r,
+                    ynode_error(argv, d, "argv[0] must be an absolute path (no PATH lookup): '%s'",
+                                c->script_argv[0]));
         return r;
 }
 
@@ -398,10 +392,10 @@ static int parse_probes(struct presence_config *c, const struct ynode *n, struct
         r = ynode_check_keys(n, keys, d);
         v = ynode_get(n, "builtin");
         if (v)
-                r = merge(r, parse_builtin(c, v, d));
+                r = diag_merge_error(r, parse_builtin(c, v, d));
         v = ynode_get(n, "script");
         if (v)
-                r = merge(r, parse_script(c, v, d));
+                r = diag_merge_error(r, parse_script(c, v, d));
         return r;
 }
 
@@ -410,7 +404,8 @@ static int check_expr_name(const struct presence_expr *e, void *userdata)
         struct check_ctx *ctx = userdata;
 
         if (!presence_config_provides(ctx->c, e->text))
-                ctx->r = merge(ctx->r, unknown_name(ctx->n, ctx->text, e->offset, e->text, ctx->d));
+                ctx->r = diag_merge_error(
+                    ctx->r, unknown_name(ctx->n, ctx->text, e->offset, e->text, ctx->d));
         return ctx->r == -ENOMEM ? -ENOMEM : 0;
 }
 
@@ -426,16 +421,18 @@ static int parse_rule(struct presence_config *c, const struct ynode *n, struct d
                 return -EINVAL;
         r = ynode_check_keys(n, keys, d);
         if (!when || !show)
-                return merge(r, ynode_error(n, d, "a show rule needs when: and show:"));
+                return diag_merge_error(r, ynode_error(n, d, "a show rule needs when: and show:"));
         if (show->type != YNODE_SCALAR || presence_show_from_string(show->scalar, &rule.show) < 0 ||
             isempty(show->scalar))
-                r = merge(r, ynode_error(show, d, "show must be away, xa, dnd, chat or available"));
-        r = merge(r, presence_expr_from_ynode(when, &rule.when, d));
+                r = diag_merge_error(
+                    r, ynode_error(show, d, "show must be away, xa, dnd, chat or available"));
+        r = diag_merge_error(r, presence_expr_from_ynode(when, &rule.when, d));
         if (rule.when) {
                 struct check_ctx ctx = {.c = c, .n = when, .text = when->scalar, .d = d};
 
-                r = merge(r, presence_expr_foreach_name(rule.when, check_expr_name, &ctx));
-                r = merge(r, ctx.r);
+                r = diag_merge_error(r,
+                                     presence_expr_foreach_name(rule.when, check_expr_name, &ctx));
+                r = diag_merge_error(r, ctx.r);
         }
         if (r >= 0 && !(rule.source = strdup(when->scalar)))
                 r = -ENOMEM;
@@ -456,7 +453,7 @@ static int parse_rules(struct presence_config *c, const struct ynode *n, struct 
                 return 0;
         r = ynode_expect(n, YNODE_SEQ, d);
         for (size_t i = 0; r >= 0 && i < n->n; i++)
-                r = merge(r, parse_rule(c, n->items[i], d));
+                r = diag_merge_error(r, parse_rule(c, n->items[i], d));
         return r;
 }
 
@@ -494,13 +491,14 @@ static int parse_alerts(struct presence_config *c, const struct ynode *n, struct
         c->alerts = true;
         c->max_per_hour = DEFAULT_MAX_PER_HOUR;
         if (!to)
-                r = merge(r, ynode_error(n, d,
-                                         "alerts need to: (an access-list name or {groups: [...], "
-                                         "jids: [...]})"));
+                r = diag_merge_error(
+                    r, ynode_error(n, d,
+                                   "alerts need to: (an access-list name or {groups: [...], "
+                                   "jids: [...]})"));
         else
-                r = merge(r, check_access_spec(to, "alerts.to", d));
+                r = diag_merge_error(r, check_access_spec(to, "alerts.to", d));
         if (on && (on->type != YNODE_SCALAR || !streq(on->scalar, "show-change")))
-                r = merge(r, ynode_error(on, d, "alerts.on must be show-change"));
+                r = diag_merge_error(r, ynode_error(on, d, "alerts.on must be show-change"));
         if (max && ynode_uint(max, 1, 3600, &v, d) < 0)
                 r = -EINVAL;
         else if (max)
@@ -512,16 +510,8 @@ static int parse_duration_key(const struct ynode *parent, const char *key, usec_
                               struct diags *d)
 {
         const struct ynode *n = ynode_get(parent, key);
-        usec_t v;
 
-        if (!n)
-                return 0;
-        if (ynode_duration(n, &v, d) < 0)
-                return -EINVAL;
-        if (v < min || v > MAX_DURATION)
-                return ynode_error(n, d, "%s must be between %s and 24h", key, min ? "1s" : "0");
-        *ret = v;
-        return 0;
+        return n ? ynode_duration_between(n, min, MAX_DURATION, ret, d) : 0;
 }
 
 static int parse_root(struct presence_config *c, const struct ynode *n, struct diags *d)
@@ -564,23 +554,23 @@ int presence_config_parse(const struct ynode *n, struct presence_config **ret, s
         c->interval = DEFAULT_INTERVAL;
         c->min_update = DEFAULT_MIN_UPDATE;
         r = ynode_check_keys(n, keys, d);
-        r = merge(r, parse_duration_key(n, "interval", USEC_PER_SEC, &c->interval, d));
-        r = merge(r, parse_duration_key(n, "min_update", 0, &c->min_update, d));
-        r = merge(r, parse_root(c, ynode_get(n, "root"), d));
+        r = diag_merge_error(r, parse_duration_key(n, "interval", USEC_PER_SEC, &c->interval, d));
+        r = diag_merge_error(r, parse_duration_key(n, "min_update", 0, &c->min_update, d));
+        r = diag_merge_error(r, parse_root(c, ynode_get(n, "root"), d));
         /* Probes first: the status and the rules are checked against what they provide. */
-        r = merge(r, parse_probes(c, ynode_get(n, "probes"), d));
+        r = diag_merge_error(r, parse_probes(c, ynode_get(n, "probes"), d));
         v = ynode_get(n, "status");
-        r = merge(r, v ? parse_status(c, v, d) : default_status(c));
+        r = diag_merge_error(r, v ? parse_status(c, v, d) : default_status(c));
         v = ynode_get(n, "show");
         if (v)
-                r = merge(r, parse_rules(c, v, d));
+                r = diag_merge_error(r, parse_rules(c, v, d));
         v = ynode_get(n, "alerts");
         if (v)
-                r = merge(r, parse_alerts(c, v, d));
+                r = diag_merge_error(r, parse_alerts(c, v, d));
         v = ynode_get(n, "control");
         if (v) {
                 c->has_control = true;
-                r = merge(r, check_access_spec(v, "control", d));
+                r = diag_merge_error(r, check_access_spec(v, "control", d));
         }
         if (r < 0)
                 return r;
@@ -602,7 +592,7 @@ int presence_config_link(struct presence_config *c, const struct ynode *n,
         if (c->alerts)
                 r = to ? command_sink_resolve_access(sink, to, &c->alerts_to) : -EINVAL;
         if (c->has_control)
-                r = merge(r, control ? command_sink_resolve_access(sink, control, &c->control)
-                                     : -EINVAL);
+                r = diag_merge_error(
+                    r, control ? command_sink_resolve_access(sink, control, &c->control) : -EINVAL);
         return r;
 }

@@ -182,13 +182,6 @@ static int parse_journal(const struct ynode *section, struct sysd_config *c, str
         return 0;
 }
 
-static int merge(int r, int k)
-{
-        if (r == -ENOMEM || k >= 0)
-                return r;
-        return r < 0 && k != -ENOMEM ? r : k;
-}
-
 int sysd_config_parse(const struct ynode *n, struct sysd_config **ret, struct diags *d)
 {
         _cleanup_(sysd_config_freep) struct sysd_config *c = NULL;
@@ -206,23 +199,26 @@ int sysd_config_parse(const struct ynode *n, struct sysd_config **ret, struct di
         c->verbs = (1u << _SYSD_VERB_MAX) - 1;
         c->confirm = (1u << SYSD_VERB_STOP) | (1u << SYSD_VERB_RESTART);
         r = ynode_check_keys(n, section_keys, d);
-        r = merge(r, parse_units(n, c, d));
-        r = merge(r, parse_verb_list(n, "verbs", &c->verbs, d));
-        r = merge(r, parse_verb_list(n, "confirm", &c->confirm, d));
-        r = merge(r, dbus_parse_bus(n, "system", &c->bus, d));
-        r = merge(r, parse_job_timeout(n, c, d));
-        r = merge(r, parse_journal(n, c, d));
+        r = diag_merge_error(r, parse_units(n, c, d));
+        r = diag_merge_error(r, parse_verb_list(n, "verbs", &c->verbs, d));
+        r = diag_merge_error(r, parse_verb_list(n, "confirm", &c->confirm, d));
+        r = diag_merge_error(r, dbus_parse_bus(n, "system", &c->bus, d));
+        r = diag_merge_error(r, parse_job_timeout(n, c, d));
+        r = diag_merge_error(r, parse_journal(n, c, d));
         confirm = ynode_get(n, "confirm");
         if (r >= 0 && (c->confirm & (1u << SYSD_VERB_STATUS)))
-                r = merge(r, ynode_error(confirm, d,
-                                         "confirm: status only reads: it needs no confirmation"));
+                r = diag_merge_error(
+                    r, ynode_error(confirm, d,
+                                   "confirm: status only reads: it needs no confirmation"));
         if (r >= 0 && (c->confirm & ~c->verbs) && confirm)
-                r = merge(r, ynode_warning(confirm, d,
-                                           "confirm: lists a verb that verbs: does not offer"));
+                r = diag_merge_error(
+                    r,
+                    ynode_warning(confirm, d, "confirm: lists a verb that verbs: does not offer"));
         if (!ynode_get(n, "allow"))
-                r = merge(r, ynode_warning(n, d,
-                                           "systemd: no allow: nobody can use the service "
-                                           "commands"));
+                r = diag_merge_error(r,
+                                     ynode_warning(n, d,
+                                                   "systemd: no allow: nobody can use the service "
+                                                   "commands"));
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
