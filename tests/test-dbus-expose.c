@@ -211,7 +211,7 @@ static void test_load_every(void)
                                        "    dbus_expose: {destination: a.b, path: /, interface: "
                                        "a.b, methods: %s}\n",
                                spellings[i]) > 0);
-                CHECK_INT(from_yaml(yaml, &p), 0);
+                CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
                 if (!p) {
                         diags_print(&d, stderr);
                         continue;
@@ -635,8 +635,8 @@ static struct policy *every_policy(void)
                                "    name: Written out\n"
                                "    allow: {groups: [g]}\n"
                                "    reply: hi\n",
-                       address) > 0);
-        CHECK_INT(from_yaml(yaml, &p), 0);
+                       bus.address) > 0);
+        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
         if (!p)
                 diags_print(&d, stderr);
         return p;
@@ -654,13 +654,13 @@ static void test_every_method(void)
         if (!p)
                 return;
         /* No service: nothing is made up. */
-        stop(&service_pid);
+        private_bus_kill(&service_pid);
         run_rounds(20);
         CHECK(!listed_has(p, "e/EchoI"));
         CHECK(policy_find_command(p, "e/EchoI") == NULL);
 
         /* It runs: a command per method it has, the unlisted ones included. */
-        service_start(1);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
         CHECK(run_until_listed(p, "e/EchoI"));
         CHECK(listed_has(p, "e/Fail") && listed_has(p, "e/Multi") && listed_has(p, "e/GetPair"));
         /* Methods whose arguments a form cannot carry stay hidden. */
@@ -697,11 +697,11 @@ static void test_every_method(void)
 
         /* The service goes: the command is hidden but stays (a request in flight holds it); it
          * comes back: the same command. */
-        stop(&service_pid);
+        private_bus_kill(&service_pid);
         CHECK(run_until_available(echo, false));
         CHECK(!listed_has(p, "e/EchoI"));
         CHECK(policy_find_command(p, "e/EchoI") == echo);
-        service_start(1);
+        service_pid = private_bus_spawn_test_service(&bus, 1);
         CHECK(run_until_available(echo, true));
         CHECK(policy_find_command(p, "e/EchoI") == echo);
         CHECK(listed_has(p, "e/EchoI"));
