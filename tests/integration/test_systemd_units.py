@@ -7,7 +7,10 @@ private dbus-daemon playing the system bus. The mock appends every Manager call 
 log, read here to prove what was and was not called.
 
 Proved here: the generated commands and who sees them; only allow-listed units that
-exist are offered and listed (secret.service exists but is never shown); a forged unit
+exist are offered and listed (secret.service exists but is never shown), loaded or only
+installed as unit files (app-idle.service: listed, loaded with LoadUnit for its details
+and its job, started; templates, masked units for the verbs and unit files outside the
+allow-list are never offered); a forged unit
 is bad-payload with nothing called; an alias resolving outside the allow-list is refused
 before any job; the confirmation stage appears for the verbs under confirm: only, and
 declining does nothing; job results are reported as systemd gives them (done, failed,
@@ -49,6 +52,12 @@ plugins:
 
 ALLOWED = {'nginx.service', 'app-web.service', 'app-broken.service', 'app-hang.service',
            'app-locked.service', 'app-alias.service'}
+# Installed but not loaded (only unit files): offered to every verb, and the masked one to
+# status only.
+FILE_ONLY = {'app-idle.service'}
+MASKED = {'app-masked.service'}
+OFFERED = ALLOWED | FILE_ONLY
+LISTED = ALLOWED | FILE_ONLY | MASKED
 VERBS = ['systemd/status', 'systemd/start', 'systemd/stop', 'systemd/restart', 'systemd/reload']
 
 
@@ -98,7 +107,7 @@ def wait_units(env, node='systemd/start'):
         r = open_form(env, node)
         env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
         f = r.fields.get('unit')
-        return f is not None and len(f.options) == len(ALLOWED)
+        return f is not None and len(f.options) == len(OFFERED)
     env.wait_until(ready, 30, 'the agent to list the units')
 
 
@@ -132,17 +141,60 @@ def test_only_allowed_units_offered(env):
     for node in VERBS:
         r = open_form(env, node)
         units = offered(r)
-        expect(units == ALLOWED, '%s offers %r' % (node, sorted(units)), r)
-        expect('secret.service' not in units, '%s offers secret.service' % node, r)
+        expect(units == (LISTED if node == 'systemd/status' else OFFERED), '%s offers %r' % (node, sorted(units)), r)
+        for never in ['secret.service', 'other.service', 'app-tmpl@.service']:
+            expect(never not in units, '%s offers %s' % (node, never), r)
         env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
-    # Listed by the allow-list's patterns, not everything.
-    listed = [c for c in calls() if c[0] == 'ListUnitsByPatterns']
-    expect(listed and all(c[1:] == ['nginx.service', 'app-*.service'] for c in listed), 'listings %r' % listed)
+    # Listed by the allow-list's patterns, not everything: the loaded units and the unit files.
+    for method in ['ListUnitsByPatterns', 'ListUnitFilesByPatterns']:
+        listed = [c for c in calls() if c[0] == method]
+        expect(listed and all(c[1:] == ['nginx.service', 'app-*.service'] for c in listed),
+               '%s: %r' % (method, listed))
+
+
+def status_rows(env, unit=None):
+    r = open_form(env, 'systemd/status')
+    r = env.client('bob').command(env.agent_jid, 'systemd/status', r.sessionid, 'complete',
+                                  {'unit': unit} if unit else {})
+    r.expect_status('completed', 'status %s' % (unit or ''))
+    return r, {row['unit']: row for row in table(r)}
+
+
+def test_unit_file_only(env):
+    """A disabled service systemd has not loaded: listed from its unit file, loaded on demand."""
+    expect(not [c for c in calls() if c[0] in ('GetUnit', 'LoadUnit') and c[1] == 'app-idle.service'],
+           'app-idle.service was loaded before the test: %r' % calls())
+    r, rows = status_rows(env)
+    expect(set(rows) == LISTED, 'the table lists %r' % sorted(rows), r)
+    idle = rows['app-idle.service']
+    expect((idle['load'], idle['active'], idle['sub'], idle['file'], idle['since'])
+           == ('not-loaded', 'inactive', 'dead', 'disabled', ''), 'app-idle row %r' % idle, r)
+    masked = rows['app-masked.service']
+    expect((masked['load'], masked['active'], masked['file']) == ('not-loaded', 'inactive', 'masked'),
+           'app-masked row %r' % masked, r)
+    expect(rows['nginx.service']['file'] == 'enabled', 'nginx row %r' % rows['nginx.service'], r)
+    # Its details: LoadUnit loads it (GetUnit would fail: it is not loaded).
+    r, rows = status_rows(env, 'app-idle.service')
+    expect(r.fields['detail_unit'].value == 'app-idle.service', 'details %r' % r.fields, r)
+    expect(['LoadUnit', 'app-idle.service'] in calls(), 'no LoadUnit: %r' % calls())
+    # Started: the job followed, the state afterwards reported.
+    before = len(calls())
+    r = run_verb(env, 'systemd/start', 'app-idle.service').expect_status('completed', 'start app-idle')
+    expect(notes(r) == ['Start app-idle.service: done; now active (running).'], 'notes %r' % r.notes, r)
+    new = calls()[before:]
+    expect(['LoadUnit', 'app-idle.service'] in new and
+           acted_on('app-idle.service') == [['StartUnit', 'app-idle.service', 'replace']], 'calls %r' % new)
+    r, rows = status_rows(env)
+    idle = rows['app-idle.service']
+    expect((idle['load'], idle['active'], idle['sub'], idle['file']) == ('loaded', 'active', 'running', 'disabled'),
+           'app-idle row after the start %r' % idle, r)
 
 
 def test_forged_unit_refused(env):
     before = len(calls())
-    for unit in ['secret.service', 'sshd.service', 'app-web.service; rm -rf /']:
+    # Not offered to start: outside the allow-list, a template, a masked unit.
+    for unit in ['secret.service', 'sshd.service', 'app-web.service; rm -rf /', 'other.service',
+                 'app-tmpl@.service', 'app-masked.service']:
         r = run_verb(env, 'systemd/start', unit)
         r.expect_error('modify', 'bad-request', 'bad-payload', what='forged %r' % unit)
     new = calls()[before:]
@@ -216,15 +268,16 @@ def test_access_denied(env):
 def test_status(env):
     bob = env.client('bob')
     r = open_form(env, 'systemd/status')
-    expect(offered(r) == ALLOWED, 'status offers %r' % offered(r), r)
+    expect(offered(r) == LISTED, 'status offers %r' % offered(r), r)
     expect(not r.fields['unit'].required, 'the choice of a unit is required', r)
     r = bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {})
     r.expect_status('completed', 'status')
     rows = {row['unit']: row for row in table(r)}
-    expect(set(rows) == ALLOWED, 'the table lists %r' % sorted(rows), r)
+    expect(set(rows) == LISTED, 'the table lists %r' % sorted(rows), r)
     n = rows['nginx.service']
     expect(n['description'] == 'A high performance web server' and n['load'] == 'loaded'
-           and n['active'] == 'active' and n['sub'] == 'running' and n['since'].startswith('2023-11-1'),
+           and n['active'] == 'active' and n['sub'] == 'running' and n['file'] == 'enabled'
+           and n['since'].startswith('2023-11-1'),
            'nginx row %r' % n, r)
     # The details of one unit.
     r = open_form(env, 'systemd/status')
@@ -259,6 +312,7 @@ if __name__ == '__main__':
         rc = H.main(__file__, [
             test_commands_and_access,
             test_only_allowed_units_offered,
+            test_unit_file_only,
             test_forged_unit_refused,
             test_alias_resolved_and_refused,
             test_confirm_stage,
