@@ -15,7 +15,13 @@ is bad-payload with nothing called; an alias resolving outside the allow-list is
 before any job; the confirmation stage appears for the verbs under confirm: only, and
 declining does nothing; job results are reported as systemd gives them (done, failed,
 timeout when JobRemoved never comes) with the state afterwards; AccessDenied becomes a
-note naming the polkit rule; status shows the table and one unit's details."""
+note naming the polkit rule; status shows the table and one unit's details.
+
+The journal is real: journal files written by systemd-journal-remote from export format
+(tests/systemd/journal_files.py), with several units' lines interleaved. A failed job's
+answer carries the last journal_lines lines of that unit only (its own and systemd's
+lines about it), oldest first; the details carry the chosen unit's, cut and cleaned; with
+journal_lines: 0 no journal is shown."""
 
 import json
 import os
@@ -30,6 +36,8 @@ from harness import expect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE = os.path.join(HERE, '..', 'systemd', 'systemd_mock.py')
+sys.path.insert(0, os.path.join(HERE, '..', 'systemd'))
+import journal_files  # noqa: E402
 BUS = None
 MOCK = None
 CALLS = None
@@ -46,7 +54,7 @@ plugins:
     verbs: [status, start, stop, restart, reload]
     confirm: [stop, restart]
     job_timeout: 2s
-    journal_lines: 5
+    journal_lines: {journal_lines}
     journal_dir: {journal}
 '''
 
@@ -58,6 +66,30 @@ FILE_ONLY = {'app-idle.service'}
 MASKED = {'app-masked.service'}
 OFFERED = ALLOWED | FILE_ONLY
 LISTED = ALLOWED | FILE_ONLY | MASKED
+# The journal: app-broken's, nginx's and secret's lines interleaved, then systemd's line
+# about app-broken (UNIT=, logged by PID 1), then more of the others.
+BROKEN_FAILED = "app-broken.service: Failed with result 'exit-code'."
+LONG = 'y' * 1000
+
+
+def journal_entries():
+    entries = []
+    for i in range(1, 9):
+        entries += [{'_SYSTEMD_UNIT': 'app-broken.service', 'MESSAGE': 'broken line %d' % i},
+                    {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': 'nginx line %d' % i},
+                    {'_SYSTEMD_UNIT': 'secret.service', 'MESSAGE': 'secret line %d' % i}]
+    entries += [{'_SYSTEMD_UNIT': 'init.scope', 'UNIT': 'app-broken.service', 'MESSAGE': BROKEN_FAILED},
+                {'_SYSTEMD_UNIT': 'secret.service', 'MESSAGE': 'secret line 9'},
+                {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': LONG},
+                {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': 'two\nlines \x1b[31mred'},
+                {'_SYSTEMD_UNIT': 'app-web.service', 'MESSAGE': 'web line'}]
+    return entries
+
+
+BROKEN_TAIL = ['broken line 5', 'broken line 6', 'broken line 7', 'broken line 8', BROKEN_FAILED]
+# Cut to 300 bytes (SYSD_LINE_MAX); control characters shown as U+FFFD.
+NGINX_TAIL = ['nginx line 6', 'nginx line 7', 'nginx line 8', 'y' * 300, 'two\ufffdlines \ufffd[31mred']
+
 VERBS = ['systemd/status', 'systemd/start', 'systemd/stop', 'systemd/restart', 'systemd/reload']
 
 
@@ -246,13 +278,19 @@ def test_failed_job(env):
     r = run_verb(env, 'systemd/start', 'app-broken.service').expect_status('completed', 'failed start')
     expect(notes(r, 'error') == ['Start app-broken.service: failed; now failed (failed).'], 'notes %r' % r.notes, r)
     expect(r.fields['result'].value == 'failed', 'fields %r' % r.fields, r)
-    # journal_dir is an empty journal: said so rather than silently nothing.
-    expect('No journal lines for app-broken.service.' in notes(r, 'warn'), 'notes %r' % r.notes, r)
+    # The last 5 (journal_lines) of app-broken's lines, oldest first: none of nginx's or
+    # secret's, which were logged in between and after.
+    expect('journal' in r.fields and r.fields['journal'].type == 'text-multi', 'fields %r' % r.fields, r)
+    expect(r.fields['journal'].values == BROKEN_TAIL, 'journal %r' % r.fields['journal'].values, r)
+    expect(not notes(r, 'warn'), 'notes %r' % r.notes, r)
 
 
 def test_job_timeout(env):
     r = run_verb(env, 'systemd/start', 'app-hang.service').expect_status('completed', 'hanging start')
     expect(notes(r, 'error')[:1] == ['Start app-hang.service: timeout; now inactive (dead).'], 'notes %r' % r.notes, r)
+    # A unit without journal lines: said so rather than silently nothing.
+    expect('No journal lines for app-hang.service.' in notes(r, 'warn') and 'journal' not in r.fields,
+           'notes %r, fields %r' % (r.notes, r.fields), r)
     expect(acted_on('app-hang.service') == [['StartUnit', 'app-hang.service', 'replace']], 'calls %r' % calls())
 
 
@@ -285,10 +323,27 @@ def test_status(env):
     r.expect_status('completed', 'status of nginx')
     f = r.fields
     expect(f['main_pid'].value == '4242' and f['memory'].value == '8.0 MiB', 'details %r' % f, r)
-    expect(f['journal'].value == '(no lines)', 'journal %r' % f['journal'], r)
+    expect(f['journal'].values == NGINX_TAIL, 'journal %r' % f['journal'], r)
     r = open_form(env, 'systemd/status')
     bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'secret.service'}) \
         .expect_error('modify', 'bad-request', what='status of secret.service')
+
+
+def test_journal_lines_zero(env):
+    env.agent.stop()
+    env.start_agent(policy(journal_lines=0))
+    wait_units(env)
+    r = run_verb(env, 'systemd/start', 'app-broken.service').expect_status('completed', 'failed start')
+    expect(notes(r) == ['Start app-broken.service: failed; now failed (failed).'], 'notes %r' % r.notes, r)
+    expect('journal' not in r.fields, 'journal_lines: 0 showed %r' % r.fields.get('journal'), r)
+    r = open_form(env, 'systemd/status')
+    r = env.client('bob').command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'nginx.service'})
+    r.expect_status('completed', 'status of nginx')
+    expect('main_pid' in r.fields and 'journal' not in r.fields, 'details %r' % r.fields, r)
+
+
+def policy(journal_lines=5):
+    return POLICY.format(bus=json.dumps(BUS.address), journal=json.dumps(JOURNAL), journal_lines=journal_lines)
 
 
 if __name__ == '__main__':
@@ -300,9 +355,13 @@ if __name__ == '__main__':
                       stderr=subprocess.DEVNULL).returncode != 0:
         print('python3-dbusmock is needed (tools/install-deps.sh)')
         sys.exit(77)
+    if not journal_files.journal_remote():
+        print('systemd-journal-remote is needed (tools/install-deps.sh)')
+        sys.exit(77)
     BUS = dbusenv.PrivateBus()
     CALLS = os.path.join(BUS.dir, 'systemd-calls.log')
     JOURNAL = tempfile.mkdtemp(prefix='journal-', dir=BUS.dir)
+    journal_files.write_journal(JOURNAL, journal_entries())
     rc = 1
     try:
         BUS.start()
@@ -321,7 +380,8 @@ if __name__ == '__main__':
             test_job_timeout,
             test_access_denied,
             test_status,
-        ], policy=POLICY.format(bus=json.dumps(BUS.address), journal=json.dumps(JOURNAL)))
+            test_journal_lines_zero,
+        ], policy=policy())
     finally:
         BUS.close(keep=rc != 0)
     sys.exit(rc)
