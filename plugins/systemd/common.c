@@ -45,8 +45,11 @@ struct sysd_request *sysd_request_free(struct sysd_request *req)
         sd_event_source_disable_unref(req->timer);
         sysd_job_wait_remove(s, &req->wait);
         sysd_listing_cancel(&req->listing);
+        /* Not a strv: a unit without a timestamp (not loaded) leaves a NULL in the middle. */
+        for (size_t i = 0; req->since && i < req->n_units; i++)
+                free(req->since[i]);
+        free(req->since);
         sysd_units_free(req->units, req->n_units);
-        strv_free(req->since);
         free(req->unit);
         free(req->resolved);
         free(req->unit_path);

@@ -177,7 +177,7 @@ struct sysd_request {
         struct sysd_listing listing;
         struct sysd_unit *units; /* status: the listing */
         size_t n_units, next_unit;
-        char **since; /* status: one per unit */
+        char **since; /* status: one per unit, NULL where unknown (n_units of them) */
         struct sysd_request *prev, *next;
 };
 
