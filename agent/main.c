@@ -87,6 +87,13 @@ static int run(const char *path, bool verbose)
                 log_error_errno(r, "Failed to create the event loop: %m");
                 return 1;
         }
+        /* WatchdogSec= (WATCHDOG_USEC): the loop itself sends WATCHDOG=1 at half the interval,
+         * so a loop that stops turning gets the agent restarted. */
+        r = sd_event_set_watchdog(event, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot send systemd watchdog keep-alives: %m");
+        else if (r > 0)
+                log_debug("systemd watchdog keep-alives enabled");
         r = agent_new(event, path, p, verbose, &a);
         if (r < 0) {
                 if (!a)

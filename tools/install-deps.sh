@@ -19,6 +19,9 @@ packages=(
 	# independent MPRIS client to check what the agent did to it
 	mpv mpv-mpris playerctl
 	openssl
+	# journal files with known content for the systemd commands' journal tests, written
+	# from journal export format without a running journald
+	systemd-journal-remote
 	# checks: memory errors, formatting, fuzzing
 	valgrind clang clang-format
 	# static analysis (meson test --suite static)
@@ -48,11 +51,12 @@ fi
 echo "install-deps: installing ${missing[*]}"
 
 # Installing prosody would start a system-wide server on every interface (ports 5222,
-# 5269). The tests and the demo run their own private one on loopback, so forbid
-# service starts during this install unless the machine already has a policy.
+# 5269), systemd-journal-remote a listener on port 19532. The tests and the demo run
+# their own private ones, so forbid service starts during this install unless the
+# machine already has a policy.
 policy=/usr/sbin/policy-rc.d
 added_policy=
-if [[ " ${missing[*]} " == *" prosody "* && ! -e $policy ]]; then
+if [[ " ${missing[*]} " =~ " "(prosody|systemd-journal-remote)" " && ! -e $policy ]]; then
 	printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
 	"${sudo[@]}" chmod 755 "$policy"
 	added_policy=1
@@ -64,5 +68,5 @@ fi
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
 
 if [[ -n $added_policy ]]; then
-	echo "install-deps: the system prosody service was installed but not started"
+	echo "install-deps: system services (prosody, journal-remote) were installed but not started"
 fi

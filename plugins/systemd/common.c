@@ -45,8 +45,11 @@ struct sysd_request *sysd_request_free(struct sysd_request *req)
         sd_event_source_disable_unref(req->timer);
         sysd_job_wait_remove(s, &req->wait);
         sysd_listing_cancel(&req->listing);
+        /* Not a strv: a unit without a timestamp (not loaded) leaves a NULL in the middle. */
+        for (size_t i = 0; req->since && i < req->n_units; i++)
+                free(req->since[i]);
+        free(req->since);
         sysd_units_free(req->units, req->n_units);
-        strv_free(req->since);
         free(req->unit);
         free(req->resolved);
         free(req->unit_path);
@@ -207,6 +210,7 @@ int sysd_units_form(const struct sysd_command *cmd, bool required, struct form *
         struct sysd *s = cmd->cfg->link->state;
         _cleanup_(form_freep) struct form *f = zalloc(sizeof(*f));
         struct form_field *fld;
+        size_t n_offered = 0;
         char title[64];
         int r;
 
@@ -215,22 +219,28 @@ int sysd_units_form(const struct sysd_command *cmd, bool required, struct form *
         snprintf(title, sizeof(title), "%s a service", sysd_verb_label(cmd->verb));
         if (i18n_set_plain(&f->title, cmd->verb == SYSD_VERB_STATUS ? "Services" : title) < 0)
                 return -ENOMEM;
-        if (!s || s->n_units == 0) {
+        for (size_t i = 0; s && i < s->n_units; i++)
+                n_offered += sysd_unit_offered(&s->units[i], cmd->verb);
+        if (n_offered == 0) {
+                const char *why = !s                ? "The systemd commands are not running."
+                                  : s->n_units == 0 ? "No allowed unit exists (yet)."
+                                                    : "Every allowed unit is masked.";
+
                 fld = add_field(f, FORM_FIELD_FIXED, NULL, NULL);
-                if (!fld || strv_extend(&fld->defaults, !s ? "The systemd commands are not "
-                                                             "running."
-                                                           : "No allowed unit exists (yet).") < 0)
+                if (!fld || strv_extend(&fld->defaults, why) < 0)
                         return -ENOMEM;
         }
         fld = add_field(f, FORM_FIELD_LIST_SINGLE, "unit",
                         cmd->verb == SYSD_VERB_STATUS ? "Details of (optional)" : "Unit");
         if (!fld)
                 return -ENOMEM;
-        fld->required = required && s && s->n_units > 0;
+        fld->required = required && n_offered > 0;
         for (size_t i = 0; s && i < s->n_units; i++) {
                 const struct sysd_unit *u = &s->units[i];
                 _cleanup_free_ char *label = NULL;
 
+                if (!sysd_unit_offered(u, cmd->verb))
+                        continue;
                 if (asprintf(&label, "%s (%s)", u->name, u->active) < 0)
                         return -ENOMEM;
                 r = add_option(fld, u->name, label);

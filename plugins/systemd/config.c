@@ -150,17 +150,11 @@ static int parse_verb_list(const struct ynode *section, const char *key, unsigne
 static int parse_job_timeout(const struct ynode *section, struct sysd_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "job_timeout");
-        usec_t t;
 
         c->job_timeout = SYSD_JOB_TIMEOUT_DEFAULT;
         if (!n)
                 return 0;
-        if (ynode_duration(n, &t, d) < 0)
-                return -EINVAL;
-        if (t == 0 || t > 60 * 60 * USEC_PER_SEC)
-                return ynode_error(n, d, "job_timeout: must be more than 0 and at most 1h");
-        c->job_timeout = t;
-        return 0;
+        return ynode_duration_between(n, 1, 60 * 60 * USEC_PER_SEC, &c->job_timeout, d);
 }
 
 static int parse_journal(const struct ynode *section, struct sysd_config *c, struct diags *d)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The last lines of a unit's journal, read with sd-journal. This is blocking file I/O on the
- * serving path, accepted because it is local and bounded: the journal is opened with
- * SD_JOURNAL_LOCAL_ONLY (or the configured directory), matched on the unit, read backwards
- * from the tail for at most n entries (journal_lines: at most 200), each line cut to
+ * serving path (sd-journal has no asynchronous API), accepted because it is local and
+ * bounded: the journal is opened with SD_JOURNAL_LOCAL_ONLY (or the configured directory),
+ * matched on the unit (so the files' indexes find its entries without reading the others),
+ * read backwards from the tail for at most n entries (journal_lines: at most 200), at most
+ * DATA_MAX bytes of each MESSAGE are read (decompressed), and each line is cut to
  * SYSD_LINE_MAX bytes. journal_lines: 0 never opens it.
  *
  * The agent's user must be allowed to read the system journal (group systemd-journal, or adm
@@ -12,6 +14,9 @@
 #include <systemd/sd-journal.h>
 
 #include "systemd-internal.h"
+
+/* "MESSAGE=" and enough bytes for SYSD_LINE_MAX once control characters are replaced. */
+#define DATA_MAX (8 + SYSD_LINE_MAX * 4)
 
 static int add_unit_matches(sd_journal *j, const char *unit)
 {
@@ -37,8 +42,8 @@ static char *entry_line(sd_journal *j)
 
         if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < 8)
                 return strdup("(no message)");
-        if (len - 8 > SYSD_LINE_MAX * 4)
-                len = 8 + SYSD_LINE_MAX * 4;
+        if (len > DATA_MAX)
+                len = DATA_MAX;
         msg = strndup((const char *)data + 8, len - 8);
         if (!msg)
                 return NULL;
@@ -60,7 +65,9 @@ int sysd_journal_tail(const char *dir, const char *unit, unsigned n, char ***ret
                 : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return r;
-        r = add_unit_matches(j, unit);
+        r = sd_journal_set_data_threshold(j, DATA_MAX);
+        if (r >= 0)
+                r = add_unit_matches(j, unit);
         if (r < 0)
                 return r;
         r = sd_journal_seek_tail(j);

@@ -4,9 +4,8 @@
  * UnitRemoved and Reloading, then Subscribe() (systemd sends those signals only to
  * subscribers), then a listing of the allowed units. The forms are built synchronously when a
  * stage is shown, so they offer the units of this cache; it is listed again when units come
- * and go, after every job, and each time a form is shown. Listing is ListUnitsByPatterns with
- * the units: globs, or ListUnits filtered here when systemd does not know that method; either
- * way each name is checked against the allow-list again.
+ * and go, after every job, and each time a form is shown (listing.c: the loaded units and the
+ * unit files, each name checked against the allow-list again).
  */
 #include <stddef.h>
 
@@ -18,24 +17,6 @@
         "',member='" member "'"
 
 /* ---- Units ---- */
-
-void sysd_unit_done(struct sysd_unit *u)
-{
-        free(u->name);
-        free(u->description);
-        free(u->load);
-        free(u->active);
-        free(u->sub);
-        free(u->path);
-        *u = (struct sysd_unit){0};
-}
-
-void sysd_units_free(struct sysd_unit *v, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                sysd_unit_done(&v[i]);
-        free(v);
-}
 
 const struct sysd_unit *sysd_find_unit(const struct sysd *s, const char *name)
 {
@@ -72,116 +53,6 @@ int sysd_call(struct sysd *s, sd_bus_message *msg, sd_bus_slot **ret_slot,
         if (!s->sd)
                 return -ENOTCONN;
         return sd_bus_call_async(s->sd, ret_slot, msg, cb, userdata, SYSD_CALL_TIMEOUT);
-}
-
-/* ---- Listing ---- */
-
-static int read_units(const struct sysd_config *cfg, sd_bus_message *m, struct sysd_unit **ret,
-                      size_t *ret_n)
-{
-        struct sysd_unit *v = NULL;
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "(ssssssouso)");
-        while (r >= 0) {
-                const char *name, *desc, *load, *active, *sub, *following, *path, *jt, *jp;
-                uint32_t job;
-                struct sysd_unit *u;
-
-                r = sd_bus_message_read(m, "(ssssssouso)", &name, &desc, &load, &active, &sub,
-                                        &following, &path, &job, &jt, &jp);
-                if (r <= 0)
-                        break;
-                if (!sysd_config_allows_unit(cfg, name) || n >= SYSD_UNITS_MAX)
-                        continue;
-                u = array_grow((void **)&v, &n, sizeof(*u));
-                if (!u) {
-                        r = -ENOMEM;
-                        break;
-                }
-                u->name = strdup(name);
-                u->description = sysd_text_clean(desc, SYSD_LINE_MAX);
-                u->load = strdup(load);
-                u->active = strdup(active);
-                u->sub = strdup(sub);
-                u->path = strdup(path);
-                if (!u->name || !u->description || !u->load || !u->active || !u->sub || !u->path)
-                        r = -ENOMEM;
-        }
-        if (r < 0) {
-                sysd_units_free(v, n);
-                return r;
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-}
-
-static int list_call(struct sysd_listing *l);
-
-static int on_listed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
-{
-        struct sysd_listing *l = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        struct sysd_unit *units = NULL;
-        size_t n = 0;
-        int r;
-
-        l->slot = sd_bus_slot_unref(l->slot);
-        if (e && !l->fallback && sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                /* systemd before 230: list everything, filter here. */
-                l->fallback = true;
-                r = list_call(l);
-                if (r >= 0)
-                        return 0;
-                l->done(l, &SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_DISCONNECTED, "bus is down"), NULL,
-                        0);
-                return 0;
-        }
-        if (e) {
-                l->done(l, e, NULL, 0);
-                return 0;
-        }
-        r = read_units(l->s->cfg, reply, &units, &n);
-        if (r < 0) {
-                l->done(l,
-                        &SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_INVALID_ARGS, "unreadable unit list"),
-                        NULL, 0);
-                return 0;
-        }
-        l->done(l, NULL, units, n); /* takes units */
-        return 0;
-}
-
-static int list_call(struct sysd_listing *l)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = sysd_method_new(l->s, SYSD_PATH, SYSD_MANAGER,
-                            l->fallback ? "ListUnits" : "ListUnitsByPatterns", &m);
-        if (r >= 0 && !l->fallback) {
-                r = sd_bus_message_append_strv(m, NULL); /* states: any */
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, l->s->cfg->units);
-        }
-        if (r < 0)
-                return r;
-        return sysd_call(l->s, m, &l->slot, on_listed, l);
-}
-
-int sysd_list_units(struct sysd *s, struct sysd_listing *l)
-{
-        l->s = s;
-        l->fallback = false;
-        l->slot = sd_bus_slot_unref(l->slot);
-        return list_call(l);
-}
-
-void sysd_listing_cancel(struct sysd_listing *l)
-{
-        l->slot = sd_bus_slot_unref(l->slot);
 }
 
 /* ---- The cache ---- */

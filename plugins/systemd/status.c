@@ -2,11 +2,12 @@
 /*
  * systemd/status. The form stage offers an optional choice of one unit (the allowed units that
  * exist); the answer is a table of the allowed units (unit, description, load, active, sub,
- * since) listed afresh, and with a unit chosen, its details: main PID, memory and the last
- * journal lines.
+ * unit file, since) listed afresh, loaded or not, and with a unit chosen, its details: main
+ * PID, memory and the last journal lines.
  *
- *   ListUnitsByPatterns -> Get StateChangeTimestamp of each unit, one after the other
- *   -> [chosen: GetAll of org.freedesktop.systemd1.Service -> journal] -> the answer
+ *   the listing (listing.c) -> Get StateChangeTimestamp of each loaded unit, one after the
+ *   other -> [chosen: LoadUnit, Id re-checked (resolve.c) -> GetAll of
+ *   org.freedesktop.systemd1.Service -> journal] -> the answer
  */
 #include <stdio.h>
 #include <time.h>
@@ -24,9 +25,10 @@ static int add_field(struct form_result *f, const char *var, const char *label, 
 static int add_table(struct form_result *f, const struct sysd_request *req)
 {
         static const char *const cols[][2] = {
-            {"unit", "Unit"}, {"description", "Description"},
-            {"load", "Load"}, {"active", "Active"},
-            {"sub", "Sub"},   {"since", "Since"},
+            {"unit", "Unit"},   {"description", "Description"},
+            {"load", "Load"},   {"active", "Active"},
+            {"sub", "Sub"},     {"file", "Unit file"},
+            {"since", "Since"},
         };
         int r = 0;
 
@@ -34,9 +36,13 @@ static int add_table(struct form_result *f, const struct sysd_request *req)
                 r = form_result_add_column(f, cols[i][0], cols[i][1]);
         for (size_t i = 0; r >= 0 && i < req->n_units; i++) {
                 const struct sysd_unit *u = &req->units[i];
-                const char *row[] = {u->name, u->description,
-                                     u->load, u->active,
-                                     u->sub,  req->since && req->since[i] ? req->since[i] : ""};
+                const char *row[] = {u->name,
+                                     u->description,
+                                     u->load,
+                                     u->active,
+                                     u->sub,
+                                     strempty(u->file_state),
+                                     req->since && req->since[i] ? req->since[i] : ""};
 
                 r = form_result_add_row(f, row);
         }
@@ -138,7 +144,7 @@ static int on_service(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 r = add_field(d, "memory", "Memory", buf);
         }
         if (r >= 0 && cfg->journal_lines > 0) {
-                jr = sysd_journal_tail(cfg->journal_dir, req->unit, cfg->journal_lines, &lines);
+                jr = sysd_journal_tail(cfg->journal_dir, req->resolved, cfg->journal_lines, &lines);
                 if (jr < 0)
                         lines = NULL;
                 if (lines)
@@ -158,29 +164,37 @@ static int on_service(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
-static void details(struct sysd_request *req)
+static void on_resolved(struct sysd_request *req)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        const struct sysd_unit *u = NULL;
-        _cleanup_free_ char *text = NULL;
         int r;
 
-        for (size_t i = 0; i < req->n_units; i++)
-                if (streq(req->units[i].name, req->unit))
-                        u = &req->units[i];
-        if (!u) {
-                if (asprintf(&text, "%s does not exist (any more).", req->unit) < 0)
-                        text = NULL;
-                sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
-                return;
-        }
-        r = sysd_method_new(req->s, u->path, "org.freedesktop.DBus.Properties", "GetAll", &m);
+        r = sysd_method_new(req->s, req->unit_path, "org.freedesktop.DBus.Properties", "GetAll",
+                            &m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", SYSD_SERVICE_IF);
         if (r >= 0)
                 r = sysd_call(req->s, m, &req->slot, on_service, req);
         if (r < 0)
                 answer(req, NULL);
+}
+
+static void details(struct sysd_request *req)
+{
+        _cleanup_free_ char *text = NULL;
+        bool listed = false;
+
+        for (size_t i = 0; i < req->n_units && !listed; i++)
+                listed = streq(req->units[i].name, req->unit);
+        if (!listed) {
+                if (asprintf(&text, "%s does not exist (any more).", req->unit) < 0)
+                        text = NULL;
+                sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
+                return;
+        }
+        /* A unit that is not loaded is loaded for its details, as systemctl status does. */
+        req->resolved_cb = on_resolved;
+        sysd_request_resolve(req);
 }
 
 /* ---- Since when: StateChangeTimestamp of each unit ---- */
@@ -210,6 +224,9 @@ static void next_since(struct sysd_request *req)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
+        /* A unit that is not loaded has no object to ask (yet). */
+        while (req->next_unit < req->n_units && !req->units[req->next_unit].path)
+                req->next_unit++;
         if (req->next_unit >= req->n_units) {
                 if (req->unit)
                         details(req);

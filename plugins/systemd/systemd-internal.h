@@ -7,6 +7,8 @@
  *   config.c   the YAML section and the allow-list (pure)
  *   manager.c  the connection to systemd: Subscribe, the cache of allowed units that exist
  *              (for the forms, which are built synchronously), JobRemoved dispatch
+ *   listing.c  the allowed units: loaded ones and installed unit files, merged
+ *   resolve.c  a unit's object and the name systemd resolves it to (LoadUnit, Id), re-checked
  *   journal.c  the last lines of a unit's journal (sd-journal, bounded)
  *   verb.c     systemd/start|stop|restart|reload: resolve, re-check, act, follow the job
  *   status.c   systemd/status: the table of units, the details of one
@@ -78,12 +80,22 @@ bool sysd_unit_name_is_valid(const char *name) _pure_;
 
 /* ---- The manager (manager.c) ---- */
 
-/* One row of ListUnits/ListUnitsByPatterns. */
+/* One row of ListUnits/ListUnitsByPatterns, or a unit file of a unit that is not loaded
+ * (load "not-loaded", path NULL). file_state: its unit file's state, NULL without one. */
 struct sysd_unit {
-        char *name, *description, *load, *active, *sub, *path;
+        char *name, *description, *load, *active, *sub, *path, *file_state;
 };
 void sysd_unit_done(struct sysd_unit *u);
 void sysd_units_free(struct sysd_unit *v, size_t n);
+/* Adds the unit file at path (a row of ListUnitFiles) to units: its state to a unit listed
+ * already, or a not-loaded unit; nothing for a name outside the allow-list, a template or an
+ * alias. Returns 1 when a unit was added. */
+int sysd_units_add_file(const struct sysd_config *cfg, struct sysd_unit **units, size_t *n,
+                        const char *path, const char *state);
+void sysd_units_sort(struct sysd_unit *v, size_t n);
+bool sysd_unit_is_masked(const struct sysd_unit *u) _pure_;
+/* Whether the forms of verb offer u: not a masked unit that verb cannot act on. */
+bool sysd_unit_offered(const struct sysd_unit *u, enum sysd_verb verb) _pure_;
 
 /* A job followed until JobRemoved arrives for its path (or the caller gives up). */
 struct sysd_job_wait {
@@ -92,12 +104,14 @@ struct sysd_job_wait {
         struct sysd_job_wait *prev, *next;
 };
 
-/* A listing of the allowed units: ListUnitsByPatterns, or ListUnits filtered here when
- * systemd is too old for it. */
+/* A listing of the allowed units (listing.c): the loaded units, then the unit files. */
 struct sysd_listing {
         struct sysd *s;
         sd_bus_slot *slot;
-        bool fallback;
+        bool fallback;           /* ListUnits/ListUnitFiles: systemd too old for ...ByPatterns */
+        bool files;              /* the second call */
+        struct sysd_unit *units; /* the loaded units, while the files are listed */
+        size_t n_units;
         void (*done)(struct sysd_listing *l, const sd_bus_error *e, struct sysd_unit *units,
                      size_t n);
 };
@@ -131,8 +145,10 @@ int sysd_method_new(struct sysd *s, const char *path, const char *interface, con
                     sd_bus_message **ret);
 int sysd_call(struct sysd *s, sd_bus_message *msg, sd_bus_slot **ret_slot,
               sd_bus_message_handler_t cb, void *userdata);
-/* Starts a listing; l->done is called once (not from within this call). */
+/* Starts a listing; l->done is called once (not from within this call), with the units
+ * sorted by name. */
 int sysd_list_units(struct sysd *s, struct sysd_listing *l);
+/* Drops the call in flight and what it gathered; done is not called. */
 void sysd_listing_cancel(struct sysd_listing *l);
 /* Follows job_path (copied); returns 1 and the result at once when it was removed already. */
 int sysd_job_wait_add(struct sysd *s, struct sysd_job_wait *w, const char *job_path,
@@ -156,11 +172,12 @@ struct sysd_request {
         char *job_result;
         sd_bus_slot *slot;
         sd_event_source *timer;
+        void (*resolved_cb)(struct sysd_request *req); /* after sysd_request_resolve() */
         struct sysd_job_wait wait;
         struct sysd_listing listing;
         struct sysd_unit *units; /* status: the listing */
         size_t n_units, next_unit;
-        char **since; /* status: one per unit */
+        char **since; /* status: one per unit, NULL where unknown (n_units of them) */
         struct sysd_request *prev, *next;
 };
 
@@ -177,6 +194,13 @@ void sysd_call_finish_note(struct action_call *call, int error, enum note_type t
 void sysd_request_cancel(struct action_call *call);
 /* Ends every request in flight (the feature stops). */
 void sysd_requests_abort(struct sysd *s);
+
+/* LoadUnit(req->unit) (which loads a unit that is not loaded yet), then its Id: sets
+ * unit_path and resolved, and calls req->resolved_cb once resolved is allow-listed too.
+ * Otherwise finishes the request with a note (-EPERM for a name outside units:). */
+void sysd_request_resolve(struct sysd_request *req);
+void sysd_request_finish_dbus_error(struct sysd_request *req, const sd_bus_error *e);
+void sysd_request_finish_down(struct sysd_request *req);
 
 /* The configuration of each command the feature adds (its action_cfg). */
 struct sysd_command {

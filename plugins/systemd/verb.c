@@ -2,9 +2,9 @@
 /*
  * systemd/start, systemd/stop, systemd/restart, systemd/reload:
  *
- *   check the name -> GetUnit -> Get Id (the name systemd resolves it to) -> check it again
- *   -> {Start,Stop,Restart,Reload}Unit(id, "replace") -> follow the job until JobRemoved
- *   names its path or job_timeout passes -> GetAll of the unit (ActiveState, SubState)
+ *   check the name -> LoadUnit -> Get Id (the name systemd resolves it to) -> check it again
+ *   (resolve.c) -> {Start,Stop,Restart,Reload}Unit(id, "replace") -> follow the job until
+ * JobRemoved names its path or job_timeout passes -> GetAll of the unit (ActiveState, SubState)
  *   -> on failure, the last journal lines -> the answer
  *
  * Every step is an asynchronous call owned by the request; cancelling the command drops it
@@ -16,20 +16,6 @@
 
 #include "log.h"
 #include "systemd-internal.h"
-
-static void finish_dbus_error(struct sysd_request *req, const sd_bus_error *e)
-{
-        _cleanup_free_ char *text =
-            sysd_error_text(req->resolved ? req->resolved : req->unit, req->verb, e);
-
-        sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
-}
-
-static void finish_down(struct sysd_request *req)
-{
-        sysd_request_finish_note(req, 0, NOTE_ERROR,
-                                 "The D-Bus connection to systemd is down; try again shortly.");
-}
 
 static bool job_succeeded(const char *result)
 {
@@ -186,7 +172,7 @@ static int on_queued(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
 
         req->slot = sd_bus_slot_unref(req->slot);
         if (e) {
-                finish_dbus_error(req, e);
+                sysd_request_finish_dbus_error(req, e);
                 return 0;
         }
         r = sd_bus_message_read(reply, "o", &job);
@@ -222,69 +208,7 @@ static void queue_job(struct sysd_request *req)
         if (r >= 0)
                 r = sysd_call(req->s, m, &req->slot, on_queued, req);
         if (r < 0)
-                finish_down(req);
-}
-
-/* ---- Resolving the name ---- */
-
-static int on_id(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
-{
-        struct sysd_request *req = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        _cleanup_free_ char *text = NULL;
-        const char *id;
-
-        req->slot = sd_bus_slot_unref(req->slot);
-        if (e) {
-                finish_dbus_error(req, e);
-                return 0;
-        }
-        if (sd_bus_message_read(reply, "v", "s", &id) < 0 || !(req->resolved = strdup(id))) {
-                sysd_request_finish_note(req, 0, NOTE_ERROR, "systemd gave an unreadable unit.");
-                return 0;
-        }
-        /* An alias or a template instance may stand for a unit outside the allow-list. */
-        if (!sysd_config_allows_unit(req->s->cfg, req->resolved)) {
-                _cleanup_free_ char *shown = sysd_text_clean(req->resolved, 255);
-
-                log_warning("systemd: %s resolves to %s, outside units:; refused", req->unit,
-                            shown ? shown : "?");
-                if (asprintf(&text,
-                             "%s is %s, which is not in the allowed units; nothing was done.",
-                             req->unit, shown ? shown : "another unit") < 0)
-                        text = NULL;
-                sysd_request_finish_note(req, text ? -EPERM : -ENOMEM, NOTE_ERROR, text);
-                return 0;
-        }
-        queue_job(req);
-        return 0;
-}
-
-static int on_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
-{
-        struct sysd_request *req = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        const char *path;
-        int r;
-
-        req->slot = sd_bus_slot_unref(req->slot);
-        if (e) {
-                finish_dbus_error(req, e);
-                return 0;
-        }
-        if (sd_bus_message_read(reply, "o", &path) < 0 || !(req->unit_path = strdup(path))) {
-                sysd_request_finish_note(req, 0, NOTE_ERROR, "systemd gave an unreadable unit.");
-                return 0;
-        }
-        r = sysd_method_new(req->s, req->unit_path, "org.freedesktop.DBus.Properties", "Get", &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "ss", SYSD_UNIT, "Id");
-        if (r >= 0)
-                r = sysd_call(req->s, m, &req->slot, on_id, req);
-        if (r < 0)
-                finish_down(req);
-        return 0;
+                sysd_request_finish_down(req);
 }
 
 /* ---- The action ---- */
@@ -294,7 +218,6 @@ static int verb_start(struct action_call *call)
         const struct sysd_command *cmd = call->cfg;
         struct sysd *s = cmd->cfg->link->state;
         const char *unit = form_values_first(call->values, "unit");
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *text = NULL;
         struct sysd_request *req;
         int r;
@@ -329,13 +252,8 @@ static int verb_start(struct action_call *call)
                 sysd_request_finish(req, NULL);
                 return 0;
         }
-        r = sysd_method_new(s, SYSD_PATH, SYSD_MANAGER, "GetUnit", &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", unit);
-        if (r >= 0)
-                r = sysd_call(s, m, &req->slot, on_unit, req);
-        if (r < 0)
-                finish_down(req);
+        req->resolved_cb = queue_job;
+        sysd_request_resolve(req);
         return 0;
 }
 

@@ -675,6 +675,8 @@ class Agent:
         env = dict(os.environ)
         env.pop('JOURNAL_STREAM', None)
         env.pop('NOTIFY_SOCKET', None)
+        env.pop('WATCHDOG_USEC', None)
+        env.pop('WATCHDOG_PID', None)
         env.update(extra_env or {})
         self.exit_code = None
         self.stopping = False

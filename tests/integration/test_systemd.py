@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Running under systemd: with Type=notify the agent sends READY=1 once online
 and STATUS= lines (and RELOADING=1/READY=1 around a reload, STOPPING=1 when
-stopping); with JOURNAL_STREAM its log lines carry sd-daemon <N> prefixes."""
+stopping); with WATCHDOG_USEC (WatchdogSec=) it sends WATCHDOG=1 keep-alives, and none
+without; with JOURNAL_STREAM its log lines carry sd-daemon <N> prefixes."""
 
 import os
 import re
@@ -10,6 +11,7 @@ import secrets
 import signal
 import socket
 import sys
+import time
 
 import harness as H
 from harness import expect
@@ -74,6 +76,30 @@ def test_notify(env):
         n.close()
 
 
+def watchdog_pings(env, extra_env, seconds):
+    """WATCHDOG=1 datagrams counted for `seconds` after READY=1."""
+    n = NotifySocket()
+    try:
+        restart_agent(env, dict(n.env, **extra_env))
+        n.wait(env, lambda a: a == 'READY=1', 'READY=1')
+        n.messages.clear()
+        time.sleep(seconds)
+        return n.assignments().count('WATCHDOG=1')
+    finally:
+        env.agent.stop()
+        n.close()
+
+
+def test_watchdog(env):
+    # WatchdogSec=400ms as systemd passes it. WATCHDOG_PID is left unset: under a wrapper
+    # (ADHOCD_WRAPPER) the agent's pid is not the one this script started.
+    pings = watchdog_pings(env, {'WATCHDOG_USEC': '400000'}, 2.0)
+    # sd-event sends one every 100-200 ms for a 400 ms period: about 10 in 2 s.
+    expect(pings >= 5, 'only %d WATCHDOG=1 in 2 s with WATCHDOG_USEC=400000' % pings)
+    pings = watchdog_pings(env, {}, 1.5)
+    expect(pings == 0, '%d WATCHDOG=1 without WATCHDOG_USEC' % pings)
+
+
 def test_journal_prefixes(env):
     # JOURNAL_STREAM names the device and inode of stderr, as systemd sets it.
     open(env.agent.log_path, 'ab').close()
@@ -91,5 +117,6 @@ def test_journal_prefixes(env):
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [
         test_notify,
+        test_watchdog,
         test_journal_prefixes,
     ]))

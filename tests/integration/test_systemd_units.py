@@ -7,12 +7,21 @@ private dbus-daemon playing the system bus. The mock appends every Manager call 
 log, read here to prove what was and was not called.
 
 Proved here: the generated commands and who sees them; only allow-listed units that
-exist are offered and listed (secret.service exists but is never shown); a forged unit
+exist are offered and listed (secret.service exists but is never shown), loaded or only
+installed as unit files (app-idle.service: listed, loaded with LoadUnit for its details
+and its job, started; templates, masked units for the verbs and unit files outside the
+allow-list are never offered); a forged unit
 is bad-payload with nothing called; an alias resolving outside the allow-list is refused
 before any job; the confirmation stage appears for the verbs under confirm: only, and
 declining does nothing; job results are reported as systemd gives them (done, failed,
 timeout when JobRemoved never comes) with the state afterwards; AccessDenied becomes a
-note naming the polkit rule; status shows the table and one unit's details."""
+note naming the polkit rule; status shows the table and one unit's details.
+
+The journal is real: journal files written by systemd-journal-remote from export format
+(tests/systemd/journal_files.py), with several units' lines interleaved. A failed job's
+answer carries the last journal_lines lines of that unit only (its own and systemd's
+lines about it), oldest first; the details carry the chosen unit's, cut and cleaned; with
+journal_lines: 0 no journal is shown."""
 
 import json
 import os
@@ -27,6 +36,8 @@ from harness import expect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE = os.path.join(HERE, '..', 'systemd', 'systemd_mock.py')
+sys.path.insert(0, os.path.join(HERE, '..', 'systemd'))
+import journal_files  # noqa: E402
 BUS = None
 MOCK = None
 CALLS = None
@@ -43,12 +54,42 @@ plugins:
     verbs: [status, start, stop, restart, reload]
     confirm: [stop, restart]
     job_timeout: 2s
-    journal_lines: 5
+    journal_lines: {journal_lines}
     journal_dir: {journal}
 '''
 
 ALLOWED = {'nginx.service', 'app-web.service', 'app-broken.service', 'app-hang.service',
            'app-locked.service', 'app-alias.service'}
+# Installed but not loaded (only unit files): offered to every verb, and the masked one to
+# status only.
+FILE_ONLY = {'app-idle.service'}
+MASKED = {'app-masked.service'}
+OFFERED = ALLOWED | FILE_ONLY
+LISTED = ALLOWED | FILE_ONLY | MASKED
+# The journal: app-broken's, nginx's and secret's lines interleaved, then systemd's line
+# about app-broken (UNIT=, logged by PID 1), then more of the others.
+BROKEN_FAILED = "app-broken.service: Failed with result 'exit-code'."
+LONG = 'y' * 1000
+
+
+def journal_entries():
+    entries = []
+    for i in range(1, 9):
+        entries += [{'_SYSTEMD_UNIT': 'app-broken.service', 'MESSAGE': 'broken line %d' % i},
+                    {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': 'nginx line %d' % i},
+                    {'_SYSTEMD_UNIT': 'secret.service', 'MESSAGE': 'secret line %d' % i}]
+    entries += [{'_SYSTEMD_UNIT': 'init.scope', 'UNIT': 'app-broken.service', 'MESSAGE': BROKEN_FAILED},
+                {'_SYSTEMD_UNIT': 'secret.service', 'MESSAGE': 'secret line 9'},
+                {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': LONG},
+                {'_SYSTEMD_UNIT': 'nginx.service', 'MESSAGE': 'two\nlines \x1b[31mred'},
+                {'_SYSTEMD_UNIT': 'app-web.service', 'MESSAGE': 'web line'}]
+    return entries
+
+
+BROKEN_TAIL = ['broken line 5', 'broken line 6', 'broken line 7', 'broken line 8', BROKEN_FAILED]
+# Cut to 300 bytes (SYSD_LINE_MAX); control characters shown as U+FFFD.
+NGINX_TAIL = ['nginx line 6', 'nginx line 7', 'nginx line 8', 'y' * 300, 'two\ufffdlines \ufffd[31mred']
+
 VERBS = ['systemd/status', 'systemd/start', 'systemd/stop', 'systemd/restart', 'systemd/reload']
 
 
@@ -98,7 +139,7 @@ def wait_units(env, node='systemd/start'):
         r = open_form(env, node)
         env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
         f = r.fields.get('unit')
-        return f is not None and len(f.options) == len(ALLOWED)
+        return f is not None and len(f.options) == len(OFFERED)
     env.wait_until(ready, 30, 'the agent to list the units')
 
 
@@ -132,17 +173,60 @@ def test_only_allowed_units_offered(env):
     for node in VERBS:
         r = open_form(env, node)
         units = offered(r)
-        expect(units == ALLOWED, '%s offers %r' % (node, sorted(units)), r)
-        expect('secret.service' not in units, '%s offers secret.service' % node, r)
+        expect(units == (LISTED if node == 'systemd/status' else OFFERED), '%s offers %r' % (node, sorted(units)), r)
+        for never in ['secret.service', 'other.service', 'app-tmpl@.service']:
+            expect(never not in units, '%s offers %s' % (node, never), r)
         env.client('bob').command(env.agent_jid, node, r.sessionid, 'cancel')
-    # Listed by the allow-list's patterns, not everything.
-    listed = [c for c in calls() if c[0] == 'ListUnitsByPatterns']
-    expect(listed and all(c[1:] == ['nginx.service', 'app-*.service'] for c in listed), 'listings %r' % listed)
+    # Listed by the allow-list's patterns, not everything: the loaded units and the unit files.
+    for method in ['ListUnitsByPatterns', 'ListUnitFilesByPatterns']:
+        listed = [c for c in calls() if c[0] == method]
+        expect(listed and all(c[1:] == ['nginx.service', 'app-*.service'] for c in listed),
+               '%s: %r' % (method, listed))
+
+
+def status_rows(env, unit=None):
+    r = open_form(env, 'systemd/status')
+    r = env.client('bob').command(env.agent_jid, 'systemd/status', r.sessionid, 'complete',
+                                  {'unit': unit} if unit else {})
+    r.expect_status('completed', 'status %s' % (unit or ''))
+    return r, {row['unit']: row for row in table(r)}
+
+
+def test_unit_file_only(env):
+    """A disabled service systemd has not loaded: listed from its unit file, loaded on demand."""
+    expect(not [c for c in calls() if c[0] in ('GetUnit', 'LoadUnit') and c[1] == 'app-idle.service'],
+           'app-idle.service was loaded before the test: %r' % calls())
+    r, rows = status_rows(env)
+    expect(set(rows) == LISTED, 'the table lists %r' % sorted(rows), r)
+    idle = rows['app-idle.service']
+    expect((idle['load'], idle['active'], idle['sub'], idle['file'], idle['since'])
+           == ('not-loaded', 'inactive', 'dead', 'disabled', ''), 'app-idle row %r' % idle, r)
+    masked = rows['app-masked.service']
+    expect((masked['load'], masked['active'], masked['file']) == ('not-loaded', 'inactive', 'masked'),
+           'app-masked row %r' % masked, r)
+    expect(rows['nginx.service']['file'] == 'enabled', 'nginx row %r' % rows['nginx.service'], r)
+    # Its details: LoadUnit loads it (GetUnit would fail: it is not loaded).
+    r, rows = status_rows(env, 'app-idle.service')
+    expect(r.fields['detail_unit'].value == 'app-idle.service', 'details %r' % r.fields, r)
+    expect(['LoadUnit', 'app-idle.service'] in calls(), 'no LoadUnit: %r' % calls())
+    # Started: the job followed, the state afterwards reported.
+    before = len(calls())
+    r = run_verb(env, 'systemd/start', 'app-idle.service').expect_status('completed', 'start app-idle')
+    expect(notes(r) == ['Start app-idle.service: done; now active (running).'], 'notes %r' % r.notes, r)
+    new = calls()[before:]
+    expect(['LoadUnit', 'app-idle.service'] in new and
+           acted_on('app-idle.service') == [['StartUnit', 'app-idle.service', 'replace']], 'calls %r' % new)
+    r, rows = status_rows(env)
+    idle = rows['app-idle.service']
+    expect((idle['load'], idle['active'], idle['sub'], idle['file']) == ('loaded', 'active', 'running', 'disabled'),
+           'app-idle row after the start %r' % idle, r)
 
 
 def test_forged_unit_refused(env):
     before = len(calls())
-    for unit in ['secret.service', 'sshd.service', 'app-web.service; rm -rf /']:
+    # Not offered to start: outside the allow-list, a template, a masked unit.
+    for unit in ['secret.service', 'sshd.service', 'app-web.service; rm -rf /', 'other.service',
+                 'app-tmpl@.service', 'app-masked.service']:
         r = run_verb(env, 'systemd/start', unit)
         r.expect_error('modify', 'bad-request', 'bad-payload', what='forged %r' % unit)
     new = calls()[before:]
@@ -194,13 +278,19 @@ def test_failed_job(env):
     r = run_verb(env, 'systemd/start', 'app-broken.service').expect_status('completed', 'failed start')
     expect(notes(r, 'error') == ['Start app-broken.service: failed; now failed (failed).'], 'notes %r' % r.notes, r)
     expect(r.fields['result'].value == 'failed', 'fields %r' % r.fields, r)
-    # journal_dir is an empty journal: said so rather than silently nothing.
-    expect('No journal lines for app-broken.service.' in notes(r, 'warn'), 'notes %r' % r.notes, r)
+    # The last 5 (journal_lines) of app-broken's lines, oldest first: none of nginx's or
+    # secret's, which were logged in between and after.
+    expect('journal' in r.fields and r.fields['journal'].type == 'text-multi', 'fields %r' % r.fields, r)
+    expect(r.fields['journal'].values == BROKEN_TAIL, 'journal %r' % r.fields['journal'].values, r)
+    expect(not notes(r, 'warn'), 'notes %r' % r.notes, r)
 
 
 def test_job_timeout(env):
     r = run_verb(env, 'systemd/start', 'app-hang.service').expect_status('completed', 'hanging start')
     expect(notes(r, 'error')[:1] == ['Start app-hang.service: timeout; now inactive (dead).'], 'notes %r' % r.notes, r)
+    # A unit without journal lines: said so rather than silently nothing.
+    expect('No journal lines for app-hang.service.' in notes(r, 'warn') and 'journal' not in r.fields,
+           'notes %r, fields %r' % (r.notes, r.fields), r)
     expect(acted_on('app-hang.service') == [['StartUnit', 'app-hang.service', 'replace']], 'calls %r' % calls())
 
 
@@ -216,15 +306,16 @@ def test_access_denied(env):
 def test_status(env):
     bob = env.client('bob')
     r = open_form(env, 'systemd/status')
-    expect(offered(r) == ALLOWED, 'status offers %r' % offered(r), r)
+    expect(offered(r) == LISTED, 'status offers %r' % offered(r), r)
     expect(not r.fields['unit'].required, 'the choice of a unit is required', r)
     r = bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {})
     r.expect_status('completed', 'status')
     rows = {row['unit']: row for row in table(r)}
-    expect(set(rows) == ALLOWED, 'the table lists %r' % sorted(rows), r)
+    expect(set(rows) == LISTED, 'the table lists %r' % sorted(rows), r)
     n = rows['nginx.service']
     expect(n['description'] == 'A high performance web server' and n['load'] == 'loaded'
-           and n['active'] == 'active' and n['sub'] == 'running' and n['since'].startswith('2023-11-1'),
+           and n['active'] == 'active' and n['sub'] == 'running' and n['file'] == 'enabled'
+           and n['since'].startswith('2023-11-1'),
            'nginx row %r' % n, r)
     # The details of one unit.
     r = open_form(env, 'systemd/status')
@@ -232,10 +323,27 @@ def test_status(env):
     r.expect_status('completed', 'status of nginx')
     f = r.fields
     expect(f['main_pid'].value == '4242' and f['memory'].value == '8.0 MiB', 'details %r' % f, r)
-    expect(f['journal'].value == '(no lines)', 'journal %r' % f['journal'], r)
+    expect(f['journal'].values == NGINX_TAIL, 'journal %r' % f['journal'], r)
     r = open_form(env, 'systemd/status')
     bob.command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'secret.service'}) \
         .expect_error('modify', 'bad-request', what='status of secret.service')
+
+
+def test_journal_lines_zero(env):
+    env.agent.stop()
+    env.start_agent(policy(journal_lines=0))
+    wait_units(env)
+    r = run_verb(env, 'systemd/start', 'app-broken.service').expect_status('completed', 'failed start')
+    expect(notes(r) == ['Start app-broken.service: failed; now failed (failed).'], 'notes %r' % r.notes, r)
+    expect('journal' not in r.fields, 'journal_lines: 0 showed %r' % r.fields.get('journal'), r)
+    r = open_form(env, 'systemd/status')
+    r = env.client('bob').command(env.agent_jid, 'systemd/status', r.sessionid, 'complete', {'unit': 'nginx.service'})
+    r.expect_status('completed', 'status of nginx')
+    expect('main_pid' in r.fields and 'journal' not in r.fields, 'details %r' % r.fields, r)
+
+
+def policy(journal_lines=5):
+    return POLICY.format(bus=json.dumps(BUS.address), journal=json.dumps(JOURNAL), journal_lines=journal_lines)
 
 
 if __name__ == '__main__':
@@ -247,9 +355,13 @@ if __name__ == '__main__':
                       stderr=subprocess.DEVNULL).returncode != 0:
         print('python3-dbusmock is needed (tools/install-deps.sh)')
         sys.exit(77)
+    if not journal_files.journal_remote():
+        print('systemd-journal-remote is needed (tools/install-deps.sh)')
+        sys.exit(77)
     BUS = dbusenv.PrivateBus()
     CALLS = os.path.join(BUS.dir, 'systemd-calls.log')
     JOURNAL = tempfile.mkdtemp(prefix='journal-', dir=BUS.dir)
+    journal_files.write_journal(JOURNAL, journal_entries())
     rc = 1
     try:
         BUS.start()
@@ -259,6 +371,7 @@ if __name__ == '__main__':
         rc = H.main(__file__, [
             test_commands_and_access,
             test_only_allowed_units_offered,
+            test_unit_file_only,
             test_forged_unit_refused,
             test_alias_resolved_and_refused,
             test_confirm_stage,
@@ -267,7 +380,8 @@ if __name__ == '__main__':
             test_job_timeout,
             test_access_denied,
             test_status,
-        ], policy=POLICY.format(bus=json.dumps(BUS.address), journal=json.dumps(JOURNAL)))
+            test_journal_lines_zero,
+        ], policy=policy())
     finally:
         BUS.close(keep=rc != 0)
     sys.exit(rc)

@@ -12,6 +12,12 @@ Units and how their jobs end (JobNew, then JobRemoved with that result, like sys
   app-locked.service               every verb: org.freedesktop.DBus.Error.AccessDenied
   app-alias.service                an alias of secret.service (GetUnit gives its object)
   secret.service                   outside the tests' allow-list
+Not loaded at first, only unit files (ListUnitFiles*), as a disabled service is on a real
+system: ListUnits* does not list them and GetUnit fails until LoadUnit or a job loads them:
+  app-idle.service                 disabled; done
+  app-masked.service               masked: jobs fail with org.freedesktop.systemd1.UnitMasked
+  app-tmpl@.service                a template: LoadUnit refuses it without an instance
+  other.service                    outside the tests' allow-list
 Every Manager call is appended to the log file as "Method arg arg" lines: the tests read
 it to prove what was (not) called."""
 
@@ -37,8 +43,28 @@ UNITS = {
     'app-hang.service': {'desc': 'The app: hangs', 'active': 'inactive', 'sub': 'dead', 'job': 'hang'},
     'app-locked.service': {'desc': 'The app: locked', 'active': 'active', 'sub': 'running', 'job': 'denied'},
     'secret.service': {'desc': 'Not for the agent', 'active': 'active', 'sub': 'running', 'job': 'done'},
+    'app-idle.service': {'desc': 'The app: idle', 'active': 'inactive', 'sub': 'dead', 'job': 'done',
+                         'loaded': False},
+    'app-masked.service': {'desc': 'The app: masked', 'active': 'inactive', 'sub': 'dead', 'job': 'masked',
+                           'loaded': False, 'load': 'masked'},
+    'other.service': {'desc': 'Not for the agent either', 'active': 'inactive', 'sub': 'dead', 'job': 'done',
+                      'loaded': False},
 }
 ALIASES = {'app-alias.service': 'secret.service'}
+# ListUnitFiles: (path, state); a masked file is a symlink to /dev/null, an alias one to its unit.
+UNIT_FILES = [
+    ('/usr/lib/systemd/system/nginx.service', 'enabled'),
+    ('/etc/systemd/system/app-web.service', 'enabled'),
+    ('/etc/systemd/system/app-broken.service', 'disabled'),
+    ('/etc/systemd/system/app-hang.service', 'static'),
+    ('/etc/systemd/system/app-locked.service', 'enabled'),
+    ('/etc/systemd/system/app-alias.service', 'alias'),
+    ('/usr/lib/systemd/system/secret.service', 'enabled'),
+    ('/etc/systemd/system/app-idle.service', 'disabled'),
+    ('/etc/systemd/system/app-masked.service', 'masked'),
+    ('/etc/systemd/system/app-tmpl@.service', 'disabled'),
+    ('/usr/lib/systemd/system/other.service', 'disabled'),
+]
 
 
 def unit_path(name):
@@ -51,34 +77,50 @@ def log_call(mock, *words):
             f.write(' '.join(str(w) for w in words) + '\n')
 
 
+def load_unit(mock, name):
+    """Creates the unit's object, as systemd loads a unit from its file."""
+    u = UNITS[name]
+    path = unit_path(name)
+    if path in mockobject.objects:
+        return
+    mock.AddObject(path, UNIT_IFACE, {
+        'Id': name,
+        'Names': [name],
+        'Description': u['desc'],
+        'LoadState': u.get('load', 'loaded'),
+        'ActiveState': u['active'],
+        'SubState': u['sub'],
+        # Units loaded later have not changed state yet: 0, as systemd says then.
+        'StateChangeTimestamp': dbus.UInt64(1700000000 * 1000000 if u.get('loaded', True) else 0),
+    }, [])
+    obj = mockobject.objects[path]
+    obj.AddProperties(SERVICE_IFACE, {
+        'MainPID': dbus.UInt32(u.get('pid', 0)),
+        'MemoryCurrent': dbus.UInt64(8 * 1024 * 1024),
+    })
+
+
 def load(mock, parameters):
     mock.sysd_log = parameters.get('log')
     mock.next_job_id = 1
     mock.AddProperties(MAIN_IFACE, {'Version': 'v252-mock'})
     for name, u in UNITS.items():
-        path = unit_path(name)
-        mock.AddObject(path, UNIT_IFACE, {
-            'Id': name,
-            'Names': [name],
-            'Description': u['desc'],
-            'LoadState': 'loaded',
-            'ActiveState': u['active'],
-            'SubState': u['sub'],
-            'StateChangeTimestamp': dbus.UInt64(1700000000 * 1000000),
-        }, [])
-        obj = mockobject.objects[path]
-        obj.AddProperties(SERVICE_IFACE, {
-            'MainPID': dbus.UInt32(u.get('pid', 0)),
-            'MemoryCurrent': dbus.UInt64(8 * 1024 * 1024),
-        })
+        if u.get('loaded', True):
+            load_unit(mock, name)
+
+
+def is_loaded(name):
+    return unit_path(name) in mockobject.objects
 
 
 def rows(self):
     out = []
     for name, target in list((n, n) for n in UNITS) + list(ALIASES.items()):
+        if not is_loaded(target):
+            continue
         obj = mockobject.objects[unit_path(target)]
         p = obj.props[UNIT_IFACE]
-        out.append((name, p['Description'], 'loaded', p['ActiveState'], p['SubState'], '',
+        out.append((name, p['Description'], p['LoadState'], p['ActiveState'], p['SubState'], '',
                     dbus.ObjectPath(unit_path(target)), dbus.UInt32(0), '', dbus.ObjectPath('/')))
     return out
 
@@ -96,6 +138,21 @@ def ListUnitsByPatterns(self, states, patterns):
             if (not states or r[3] in states) and (not patterns or any(fnmatch.fnmatch(r[0], p) for p in patterns))]
 
 
+@dbus.service.method(MAIN_IFACE, in_signature='', out_signature='a(ss)')
+def ListUnitFiles(self):
+    log_call(self, 'ListUnitFiles')
+    return [(dbus.String(p), dbus.String(st)) for p, st in UNIT_FILES]
+
+
+@dbus.service.method(MAIN_IFACE, in_signature='asas', out_signature='a(ss)')
+def ListUnitFilesByPatterns(self, states, patterns):
+    # Like systemd: the patterns match the file's name, the states its enablement state.
+    log_call(self, 'ListUnitFilesByPatterns', *patterns)
+    return [(dbus.String(p), dbus.String(st)) for p, st in UNIT_FILES
+            if (not states or st in states)
+            and (not patterns or any(fnmatch.fnmatch(p.rsplit('/', 1)[1], pat) for pat in patterns))]
+
+
 @dbus.service.method(MAIN_IFACE, in_signature='', out_signature='')
 def Subscribe(self):
     log_call(self, 'Subscribe')
@@ -109,9 +166,23 @@ def Unsubscribe(self):
 def _lookup(name):
     name = str(name)
     target = ALIASES.get(name, name)
-    if target not in UNITS:
+    if target not in UNITS or not is_loaded(target):
         raise dbus.exceptions.DBusException('Unit %s not loaded.' % name,
                                             name='org.freedesktop.systemd1.NoSuchUnit')
+    return target
+
+
+def _load(self, name):
+    """LoadUnit and jobs load a unit from its file; a template needs an instance."""
+    name = str(name)
+    target = ALIASES.get(name, name)
+    if '@.' in target:
+        raise dbus.exceptions.DBusException('Unit name %s is missing the instance name.' % name,
+                                            name='org.freedesktop.DBus.Error.InvalidArgs')
+    if target not in UNITS:
+        raise dbus.exceptions.DBusException('Unit %s not found.' % name,
+                                            name='org.freedesktop.systemd1.NoSuchUnit')
+    load_unit(self, target)
     return target
 
 
@@ -124,7 +195,7 @@ def GetUnit(self, name):
 @dbus.service.method(MAIN_IFACE, in_signature='s', out_signature='o')
 def LoadUnit(self, name):
     log_call(self, 'LoadUnit', name)
-    return dbus.ObjectPath(unit_path(_lookup(name)))
+    return dbus.ObjectPath(unit_path(_load(self, name)))
 
 
 def _finish(self, job_id, job_path, name, verb, how):
@@ -141,11 +212,14 @@ def _finish(self, job_id, job_path, name, verb, how):
 
 def _job(self, verb, name, mode):
     log_call(self, verb.capitalize() + 'Unit', name, mode)
-    target = _lookup(name)
+    target = _load(self, name)
     how = UNITS[target]['job']
     if how == 'denied':
         raise dbus.exceptions.DBusException('Access denied',
                                             name='org.freedesktop.DBus.Error.AccessDenied')
+    if how == 'masked':
+        raise dbus.exceptions.DBusException('Unit %s is masked.' % target,
+                                            name='org.freedesktop.systemd1.UnitMasked')
     job_id = self.next_job_id
     self.next_job_id += 1
     job_path = dbus.ObjectPath('%s/job/%d' % (MAIN_OBJ, job_id))
