@@ -743,7 +743,7 @@ void adhoc_handle(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
 
         /* Re-checked at every stage: the policy or the roster may have changed. */
         req = (struct requester){.bare = bare, .groups = agent_groups(a, bare)};
-        c.cmd = policy_find_command(a->policy, c.node);
+        c.cmd = policy_find_command_for(a->policy, c.node, &req);
         if (!c.cmd || !command_is_available(c.cmd) || !policy_allows(a->policy, c.cmd, &req)) {
                 audit(&c, sid ? "session" : "execute", "denied", c.cmd ? NULL : "unknown node");
                 /* A session of a command the requester may no longer run is closed. */

@@ -38,19 +38,14 @@ static bool is_caps_node(const char *node)
 }
 
 /* The command the requester may run at node, or NULL: unknown and forbidden look the same. */
-static const struct command *visible_command(struct agent *a, const char *from, const char *node)
+static const struct command *visible_command(struct agent *a, const struct requester *r,
+                                             const char *node)
 {
-        _cleanup_free_ char *bare = from ? jid_bare(from) : NULL;
-        const struct command *c;
-        struct requester r;
+        const struct command *c = policy_find_command_for(a->policy, node, r);
 
-        if (!bare || !node)
-                return NULL;
-        c = policy_find_command(a->policy, node);
         if (!c || !command_is_available(c))
                 return NULL;
-        r = (struct requester){.bare = bare, .groups = agent_groups(a, bare)};
-        return policy_allows(a->policy, c, &r) ? c : NULL;
+        return policy_allows(a->policy, c, r) ? c : NULL;
 }
 
 static xmpp_stanza_t *query_reply(xmpp_stanza_t *iq, const char *ns, const char *node,
@@ -124,7 +119,13 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
         if (node && is_caps_node(node))
                 node_is_caps = true;
         else if (node && !streq(node, NS_COMMANDS)) {
-                c = visible_command(a, xmpp_stanza_get_from(iq), node);
+                const char *from = xmpp_stanza_get_from(iq);
+                _cleanup_free_ char *bare = from ? jid_bare(from) : NULL;
+
+                if (bare)
+                        c = visible_command(
+                            a, &(struct requester){.bare = bare, .groups = agent_groups(a, bare)},
+                            node);
                 if (!c)
                         return error_reply(iq, XERR_ITEM_NOT_FOUND);
         }
@@ -152,7 +153,8 @@ xmpp_stanza_t *disco_info_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_
 
 struct items_ctx {
         struct agent *agent;
-        const char *from, *self, *lang;
+        struct requester requester;
+        const char *self, *lang;
         xmpp_stanza_t *query;
         int error;
 };
@@ -162,7 +164,7 @@ static void add_item(const struct command *c, void *userdata)
         struct items_ctx *ctx = userdata;
         xmpp_stanza_t *item;
 
-        if (ctx->error < 0 || visible_command(ctx->agent, ctx->from, c->node) != c)
+        if (ctx->error < 0 || visible_command(ctx->agent, &ctx->requester, c->node) != c)
                 return;
         item = stanza_add_child(ctx->query, "item", NULL);
         if (!item) {
@@ -177,9 +179,11 @@ static void add_item(const struct command *c, void *userdata)
 xmpp_stanza_t *disco_items_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *query)
 {
         const char *node = xmpp_stanza_get_attribute(query, "node");
+        const char *from = xmpp_stanza_get_from(iq);
+        _cleanup_free_ char *bare = from ? jid_bare(from) : NULL;
         struct items_ctx ctx = {
             .agent = a,
-            .from = xmpp_stanza_get_from(iq),
+            .requester = {.bare = bare, .groups = bare ? agent_groups(a, bare) : NULL},
             .self = xconn_bound_jid(a->xc),
             .lang = stanza_get_lang(iq),
         };
@@ -191,7 +195,8 @@ xmpp_stanza_t *disco_items_reply(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza
         if (!reply || !node)
                 return reply;
         /* Only the commands this requester may run: a stranger gets an empty list. */
-        policy_foreach_command(a->policy, add_item, &ctx);
+        if (bare)
+                policy_foreach_command(a->policy, &ctx.requester, add_item, &ctx);
         if (ctx.error < 0) {
                 xmpp_stanza_release(reply);
                 return NULL;

@@ -498,10 +498,9 @@ int policy_from_ynodes(const struct ynode *const *docs, size_t n_docs, struct po
         return 0;
 }
 
-const struct command *policy_find_command(const struct policy *p, const char *node)
+const struct command *policy_find_command_for(const struct policy *p, const char *node,
+                                              const struct requester *r)
 {
-        const struct command *c;
-
         if (!p || !node)
                 return NULL;
         for (size_t i = 0; i < p->n_commands; i++)
@@ -509,24 +508,30 @@ const struct command *policy_find_command(const struct policy *p, const char *no
                         return &p->commands[i];
         /* A command written out takes precedence over one a provider makes up. */
         for (size_t i = 0; i < p->n_commands; i++) {
-                c = &p->commands[i];
-                if (command_is_provider(c) && strncmp(node, c->node, strlen(c->node)) == 0 &&
-                    node[strlen(c->node)] == '/')
-                        return c->action->provide_find(c, node);
+                const struct command *c = &p->commands[i], *found;
+                size_t n = strlen(c->node);
+
+                if (!command_is_provider(c) || strncmp(node, c->node, n) != 0 || node[n] != '/')
+                        continue;
+                if (r && !policy_allows(p, c, r))
+                        continue;
+                found = c->action->provide_find(c, node);
+                if (found)
+                        return found;
         }
         return NULL;
 }
 
-void policy_foreach_command(const struct policy *p,
+void policy_foreach_command(const struct policy *p, const struct requester *r,
                             void (*cb)(const struct command *c, void *userdata), void *userdata)
 {
         for (size_t i = 0; p && i < p->n_commands; i++) {
                 const struct command *c = &p->commands[i];
 
-                if (command_is_provider(c))
-                        c->action->provide_list(c, cb, userdata);
-                else
+                if (!command_is_provider(c))
                         cb(c, userdata);
+                else if (!r || policy_allows(p, c, r))
+                        c->action->provide_list(c, cb, userdata);
         }
 }
 

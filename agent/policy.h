@@ -91,14 +91,23 @@ int policy_from_ynodes(const struct ynode *const *docs, size_t n_docs, struct po
 struct policy *policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
-/* The command at node: a command of the policy, or one a providing entry knows now. */
-const struct command *policy_find_command(const struct policy *p, const char *node);
-/* Calls cb for each command of the policy, in order, with those of providing entries. */
-void policy_foreach_command(const struct policy *p,
+struct requester;
+/* The command at node: a command of the policy, or one a providing entry knows now. With a
+ * requester, a providing entry is only asked if the requester may run its commands, so that a
+ * stranger never makes it look anything up. */
+const struct command *policy_find_command_for(const struct policy *p, const char *node,
+                                              const struct requester *r);
+static inline const struct command *policy_find_command(const struct policy *p, const char *node)
+{
+        return policy_find_command_for(p, node, NULL);
+}
+/* Calls cb for each command of the policy, in order, with those of providing entries (only of
+ * those r may use, when r is given). */
+void policy_foreach_command(const struct policy *p, const struct requester *r,
                             void (*cb)(const struct command *c, void *userdata), void *userdata);
 static inline bool command_is_provider(const struct command *c)
 {
-        return c->action && c->action->provide_find;
+        return c->action && c->action->provide_find && c->action->provide_list;
 }
 /* A command made at run time by a providing entry: node and name, the entry's access and
  * confirmation, and the action (its cfg consumed, even on failure). */

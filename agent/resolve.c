@@ -29,6 +29,7 @@ struct resolve {
         char buf[OUTPUT_MAX];
         size_t len;
         bool eof, exited, failed;
+        bool canceled; /* freed by its owner: waits for its child, then frees itself */
         resolve_done_t cb;
         void *userdata;
 };
@@ -76,6 +77,8 @@ int resolve_parse_srv(const uint8_t *msg, size_t len, struct srv_record *ret, si
                         dot = true;
                         continue;
                 }
+                if (rec.port == 0)
+                        continue; /* nothing can be reached there */
                 if (n < max)
                         ret[n++] = rec;
         }
@@ -162,6 +165,23 @@ int resolve_parse_endpoints(const char *text, size_t len, struct endpoint *ret, 
         return 0;
 }
 
+const char *resolve_strerror(int error)
+{
+        switch (-error) {
+        case ETIMEDOUT:
+                return "the lookup timed out";
+        case ENOENT:
+                return "no such name, or no XMPP service there";
+        case EADDRNOTAVAIL:
+                return "the name has no address";
+        case EBADMSG:
+        case EMSGSIZE:
+                return "the lookup gave an unusable answer";
+        default:
+                return strerror(-error);
+        }
+}
+
 /* ---- The child ---- */
 
 static int emit_host(int fd, const char *host, uint16_t port, unsigned *n)
@@ -183,7 +203,7 @@ static int emit_host(int fd, const char *host, uint16_t port, unsigned *n)
                         continue;
                 if (!inet_ntop(ai->ai_family, a, text, sizeof(text)))
                         continue;
-                if (dprintf(fd, "%s %u\n", text, port) < 0)
+                if (dprintf(fd, "%s %u\n", text, (unsigned)port) < 0)
                         break;
                 (*n)++;
         }
@@ -195,7 +215,7 @@ static int lookup_default(const struct resolve_request *req, int fd)
 {
         uint16_t dflt = req->direct_tls ? 5223 : 5222;
         struct srv_record recs[RESOLVE_MAX_TARGETS];
-        uint8_t answer[NS_PACKETSZ * 4];
+        uint8_t answer[NS_MAXMSG];
         char name[300];
         size_t n_recs = 0;
         unsigned n = 0;
@@ -208,6 +228,9 @@ static int lookup_default(const struct resolve_request *req, int fd)
                      req->domain) >= (int)sizeof(name))
                 return -EINVAL;
         len = res_query(name, ns_c_in, ns_t_srv, answer, sizeof(answer));
+        /* A longer answer is cut to the buffer, but its full length is returned. */
+        if (len > (int)sizeof(answer))
+                len = (int)sizeof(answer);
         r = len > 0 ? resolve_parse_srv(answer, (size_t)len, recs, ELEMENTSOF(recs), &n_recs)
                     : -ENOENT;
         if (r == 1)
@@ -219,10 +242,18 @@ static int lookup_default(const struct resolve_request *req, int fd)
         return n > 0 ? 0 : -ENOENT;
 }
 
-__attribute__((noreturn)) static void child_main(const struct resolve_request *req, int fd)
+__attribute__((noreturn)) static void child_main(const struct resolve_request *req, int fd,
+                                                 pid_t parent)
 {
-        /* Dies with the agent, and holds none of its descriptors (e.g. the old XMPP socket). */
+        sigset_t all;
+
+        /* Dies with the agent (even if it went before this line), holds none of its descriptors
+         * (e.g. the old XMPP socket), and blocks none of the signals the agent blocks. */
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(2);
+        sigemptyset(&all);
+        (void)sigprocmask(SIG_SETMASK, &all, NULL);
         if (fd != 3 && dup2(fd, 3) < 0)
                 _exit(2);
         (void)close_range(4, ~0U, 0);
@@ -231,18 +262,22 @@ __attribute__((noreturn)) static void child_main(const struct resolve_request *r
 
 /* ---- The loop's side ---- */
 
-/* The child source owns the process: freeing it kills and reaps a child still running (a
- * SIGKILLed process is gone at once, so that wait does not hold the loop). */
+/* In the child, the lookup that forked it: a memory checker following the fork (valgrind)
+ * would otherwise report it lost when the child exits. */
+static struct resolve *volatile forked_from;
+
+/* Kills the child; the loop reaps it once it is gone (on_child_exit). */
 static void kill_child(struct resolve *r)
 {
-        r->child = sd_event_source_unref(r->child);
+        if (r->child && !r->exited)
+                (void)sd_event_source_send_child_signal(r->child, SIGKILL, NULL, 0);
 }
 
-struct resolve *resolve_free(struct resolve *r)
+static void resolve_destroy(struct resolve *r)
 {
-        if (!r)
-                return NULL;
-        kill_child(r);
+        /* Owned: a child still running here is killed and waited for, which happens only when
+         * the loop is gone (resolve_free()) or the child has exited. */
+        r->child = sd_event_source_unref(r->child);
         r->io = sd_event_source_disable_unref(r->io);
         r->timer = sd_event_source_disable_unref(r->timer);
         r->reaped = sd_event_source_disable_unref(r->reaped);
@@ -250,6 +285,26 @@ struct resolve *resolve_free(struct resolve *r)
                 close(r->fd);
         sd_event_unref(r->event);
         free(r);
+}
+
+struct resolve *resolve_free(struct resolve *r)
+{
+        int state;
+
+        if (!r)
+                return NULL;
+        state = sd_event_get_state(r->event);
+        if (r->child && !r->exited && state >= 0 && state != SD_EVENT_FINISHED) {
+                /* Waiting for the killed child here could hold the loop (an NSS module stuck on
+                 * a hung mount): it is reaped from the loop, and r freed then (on_reaped). */
+                kill_child(r);
+                r->canceled = true;
+                r->cb = NULL;
+                r->io = sd_event_source_disable_unref(r->io);
+                r->timer = sd_event_source_disable_unref(r->timer);
+                return NULL;
+        }
+        resolve_destroy(r);
         return NULL;
 }
 
@@ -312,8 +367,11 @@ static int on_reaped(sd_event_source *s, void *userdata)
         struct resolve *r = userdata;
 
         r->reaped = sd_event_source_disable_unref(r->reaped);
-        kill_child(r); /* reaped already: nothing is killed */
-        maybe_finish(r);
+        r->child = sd_event_source_unref(r->child); /* reaped already: nothing is killed */
+        if (r->canceled)
+                resolve_destroy(r);
+        else
+                maybe_finish(r);
         return 0;
 }
 
@@ -340,8 +398,8 @@ int resolve_start(sd_event *e, const struct resolve_request *req, resolve_done_t
                   struct resolve **ret)
 {
         _cleanup_(resolve_freep) struct resolve *r = zalloc(sizeof(*r));
+        pid_t pid, parent = getpid();
         int fds[2], k;
-        pid_t pid;
 
         if (!r)
                 return -ENOMEM;
@@ -358,8 +416,10 @@ int resolve_start(sd_event *e, const struct resolve_request *req, resolve_done_t
                 close(fds[1]);
                 return k;
         }
-        if (pid == 0)
-                child_main(req, fds[1]);
+        if (pid == 0) {
+                forked_from = r;
+                child_main(req, fds[1], parent);
+        }
         close(fds[1]);
         k = sd_event_add_child(e, &r->child, pid, WEXITED, on_child_exit, r);
         if (k < 0) {

@@ -38,6 +38,8 @@ typedef void (*resolve_done_t)(struct resolve *r, const struct endpoint *endpoin
 /* Starts a lookup; cb runs later from the loop, never from within this call. */
 int resolve_start(sd_event *e, const struct resolve_request *req, resolve_done_t cb, void *userdata,
                   struct resolve **ret);
+/* What a lookup's error means, for the log. */
+const char *resolve_strerror(int error);
 /* Cancels a lookup still running (its child is killed); cb is never called after this. */
 struct resolve *resolve_free(struct resolve *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct resolve *, resolve_free)

@@ -43,6 +43,7 @@ struct xconn {
         /* Where the server is, tried in order before backing off (then looked up again). */
         struct endpoint endpoints[RESOLVE_MAX_ENDPOINTS];
         size_t n_endpoints, next_endpoint;
+        bool reached; /* the current attempt's TCP connection was made */
         bool online, stopping, freeing;
         unsigned ping_seq;
         char ping_id[32];
@@ -107,7 +108,12 @@ static void xconn_pump(struct xconn *xc, unsigned rounds)
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        xconn_pump(userdata, PUMP_ROUNDS);
+        struct xconn *xc = userdata;
+
+        xconn_pump(xc, PUMP_ROUNDS);
+        /* The TCP connection is up (libstrophe says nothing of it on a later failure). */
+        if (xmpp_conn_is_connected(xc->conn))
+                xc->reached = true;
         return 0;
 }
 
@@ -292,8 +298,9 @@ static void xconn_went_offline(struct xconn *xc)
                 }
                 return;
         }
-        /* The server has other addresses: try the next one now, as RFC 6120 3.2.1 says. */
-        if (!was_online && xc->next_endpoint < xc->n_endpoints) {
+        /* The server has other addresses: try the next one now, as RFC 6120 3.2.1 says; not
+         * after a failed login or certificate, which every address would repeat. */
+        if (!was_online && !xc->reached && xc->next_endpoint < xc->n_endpoints) {
                 xconn_schedule_next(xc);
                 return;
         }
@@ -346,7 +353,8 @@ static void connect_next(struct xconn *xc)
         const struct endpoint *e = &xc->endpoints[xc->next_endpoint++];
         int r;
 
-        log_info("Connecting to %s port %u as %s", e->address, e->port, xc->jid);
+        log_info("Connecting to %s port %u as %s", e->address, (unsigned)e->port, xc->jid);
+        xc->reached = false;
         r = xmpp_connect_client(xc->conn, e->address, e->port, conn_handler, xc);
         if (r == XMPP_EOK)
                 return;
@@ -365,8 +373,7 @@ static void on_resolved(struct resolve *rs, const struct endpoint *endpoints, si
 
         xc->resolve = resolve_free(xc->resolve);
         if (error < 0) {
-                log_warning_errno(error, "Cannot find the server of %s: %s", name,
-                                  error == -ETIMEDOUT ? "the lookup timed out" : "%m");
+                log_warning("Cannot find the server of %s: %s", name, resolve_strerror(error));
                 xconn_schedule_reconnect(xc);
                 return;
         }

@@ -65,6 +65,8 @@ static const struct command *all_get(const struct command *entry, const char *me
                 node = NULL;
                 return NULL;
         }
+        if (!command_node_is_valid(node))
+                return NULL; /* too long a name for a node */
         if (expose_method_new(all->target, all->timeout, &entry->name, method, &m) < 0) {
                 log_error("dbus_expose: out of memory");
                 return NULL;

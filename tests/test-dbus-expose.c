@@ -588,7 +588,7 @@ static char **listed(const struct policy *p)
 {
         char **nodes = NULL;
 
-        policy_foreach_command(p, collect_available, &nodes);
+        policy_foreach_command(p, NULL, collect_available, &nodes);
         return nodes;
 }
 
@@ -686,6 +686,17 @@ static void test_every_method(void)
         CHECK(policy_allows(p, echo, &alice));
         CHECK(!policy_allows(p, echo, &eve));
         CHECK(!policy_allows(p, echo, &(struct requester){.bare = "bob@example.org"}));
+        /* A requester the entry does not admit is never handed its commands, listed or not. */
+        CHECK(policy_find_command_for(p, "e/EchoI", &alice) == echo);
+        CHECK(policy_find_command_for(p, "e/EchoI", &eve) == NULL);
+        CHECK(policy_find_command_for(p, "e/Fail",
+                                      &(struct requester){.bare = "bob@example.org"}) == NULL);
+        {
+                _cleanup_strv_free_ char **seen = NULL;
+
+                policy_foreach_command(p, &eve, collect_available, &seen);
+                CHECK(strv_length(seen) == 1 && streq(seen[0], "e/EchoS"));
+        }
 
         /* It runs like a listed method's command. */
         t = run(echo, (const char *[]){"value", "-5", NULL});

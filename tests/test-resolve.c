@@ -236,10 +236,21 @@ static struct outcome run_lookup(const struct resolve_request *req, unsigned *re
         return o;
 }
 
-/* No child of this process is left, running or unreaped. */
+/* No child of this process is left, running or unreaped (WNOWAIT: reaping is sd-event's). */
 static bool no_children(void)
 {
-        return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+        siginfo_t si = {0};
+
+        return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+}
+
+static bool run_until_no_children(void)
+{
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;
+
+        while (!no_children() && now_usec(CLOCK_MONOTONIC) < deadline)
+                CHECK(sd_event_run(event, 20 * USEC_PER_MSEC) >= 0);
+        return no_children();
 }
 
 static int lookup_two(const struct resolve_request *req, int fd)
@@ -295,8 +306,8 @@ static void test_lookups(void)
         o = run_lookup(&req, &ticks);
         CHECK_INT(o.error, -ETIMEDOUT);
         CHECK_INT(o.n, 0);
-        CHECK(ticks >= 3); /* a blocked loop would see one at most */
-        CHECK(no_children());
+        CHECK(ticks >= 3);              /* a blocked loop would see one at most */
+        CHECK(run_until_no_children()); /* killed; reaped by the loop once gone */
         req.timeout = 10 * USEC_PER_SEC;
 
         /* Failure, garbage, too much. */
@@ -310,7 +321,7 @@ static void test_lookups(void)
         o = run_lookup(&req, NULL);
         CHECK(o.error == -EMSGSIZE);
         CHECK_INT(o.n, 0);
-        CHECK(no_children());
+        CHECK(run_until_no_children());
 
         /* The C library's own resolver, through /etc/hosts. */
         req.lookup = NULL;
@@ -325,6 +336,15 @@ static void test_lookups(void)
         CHECK(no_children());
 }
 
+static void on_done_free(struct resolve *r, const struct endpoint *e, size_t n, int error,
+                         void *userdata)
+{
+        struct resolve **owner = userdata;
+
+        CHECK(*owner == r && error == 0 && n == 2);
+        *owner = resolve_free(r);
+}
+
 static void test_cancel(void)
 {
         struct resolve_request req = {
@@ -335,11 +355,20 @@ static void test_cancel(void)
         CHECK_INT(resolve_start(event, &req, on_done, &o, &r), 0);
         CHECK(sd_event_run(event, 50 * USEC_PER_MSEC) >= 0);
         CHECK(!no_children());
-        resolve_free(r); /* kills and reaps the child */
-        CHECK(no_children());
-        for (int i = 0; i < 5; i++)
-                CHECK(sd_event_run(event, 20 * USEC_PER_MSEC) >= 0);
+        resolve_free(r); /* kills the child, which the loop reaps when it is gone */
+        CHECK(run_until_no_children());
         CHECK(!o.done);
+
+        /* Freed from within its own callback. */
+        req.lookup = lookup_two;
+        req.port = 5222;
+        r = NULL;
+        CHECK_INT(resolve_start(event, &req, on_done_free, &r, &r), 0);
+        for (usec_t end = now_usec(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;
+             r && now_usec(CLOCK_MONOTONIC) < end;)
+                CHECK(sd_event_run(event, 20 * USEC_PER_MSEC) >= 0);
+        CHECK(r == NULL);
+        CHECK(no_children());
 }
 
 int main(void)

@@ -187,9 +187,11 @@ static int on_listed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
         if (e && !l->fallback && sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
                 /* systemd before 230: list everything, filter here. */
                 l->fallback = true;
+                /* Without the unit files, the loaded units are still worth showing. */
                 if (list_call(l) < 0)
-                        listing_done(
-                            l, &SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_DISCONNECTED, "bus is down"));
+                        listing_done(l, l->files ? NULL
+                                                 : &SD_BUS_ERROR_MAKE_CONST(
+                                                       SD_BUS_ERROR_DISCONNECTED, "bus is down"));
                 return 0;
         }
         if (e && l->files) {
