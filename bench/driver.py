@@ -347,6 +347,11 @@ class Bench:
                                    stderr=subprocess.DEVNULL)
         log('callgrind profiles in %s' % out)
 
+    def run_callgrind_only(self):
+        self.setup()
+        self.phase_callgrind()
+        self.extra['runtime_s'] = time.monotonic() - self.started
+
     def run_all(self):
         self.setup()
         time.sleep(1.5)  # let the agent settle after its login
@@ -493,15 +498,7 @@ def report(b):
     add('')
 
     if any(k.startswith('cg_') for k in x):
-        add('### Instructions per request in the agent (callgrind)')
-        add('')
-        add('| Request | instructions |')
-        add('|---|---:|')
-        for name, label in (('ping', 'XEP-0199 ping'), ('reply', '`reply:` command'),
-                            ('dbus', '`dbus:` command'),
-                            ('multistage', 'multi-stage command (3 stages)')):
-            add('| %s | %s |' % (label, fmt(x.get('cg_%s_ir' % name), 0)))
-        add('')
+        lines.append(callgrind_report(b))
 
     add('### Targets (reported, not asserted)')
     add('')
@@ -516,6 +513,17 @@ def report(b):
         % (errors, ' (in %s)' % ', '.join(b.errors) if b.errors else '',
            fmt(x.get('agent_replays'), 0), fmt(x.get('runtime_s'), 0),
            fmt(x.get('loadavg_start'), 2), fmt(x.get('loadavg_end'), 2)))
+    return '\n'.join(lines) + '\n'
+
+
+def callgrind_report(b):
+    x = b.extra
+    lines = ['### Instructions per request in the agent (callgrind)', '',
+             '| Request | instructions |', '|---|---:|']
+    for name, label in (('ping', 'XEP-0199 ping'), ('reply', '`reply:` command'),
+                        ('dbus', '`dbus:` command'),
+                        ('multistage', 'multi-stage command (3 stages)')):
+        lines.append('| %s | %s |' % (label, fmt(x.get('cg_%s_ir' % name), 0)))
     return '\n'.join(lines) + '\n'
 
 
@@ -617,12 +625,16 @@ def main(argv):
                     help='--quick, then check that the table is complete (the meson test)')
     ap.add_argument('--callgrind', action='store_true',
                     help='also count the agent\'s instructions per request under callgrind')
+    ap.add_argument('--callgrind-only', action='store_true',
+                    help='only the callgrind phase: instructions per request, about 1 minute')
     ap.add_argument('--no-smacks', action='store_true',
                     help='run Prosody without stream management (XEP-0198)')
     ap.add_argument('--verbose', action='store_true', help='timestamps of each phase\'s steps')
     args = ap.parse_args(argv)
     if args.smoke:
         args.quick = True
+    if args.callgrind_only:
+        args.callgrind = True
     if H.slixmpp is None:
         print('python3-slixmpp is missing for /usr/bin/python3 (run tools/install-deps.sh)')
         return 1
@@ -634,7 +646,10 @@ def main(argv):
     b = Bench(args)
     failed = True
     try:
-        b.run_all()
+        if args.callgrind_only:
+            b.run_callgrind_only()
+        else:
+            b.run_all()
         failed = False
     except (H.Failure, PhaseFailed, subprocess.TimeoutExpired, H.Terminated, KeyboardInterrupt) as e:
         log('FAILED: %s' % (e or type(e).__name__))
@@ -643,7 +658,7 @@ def main(argv):
         traceback.print_exc(file=sys.stdout)
     finally:
         b.teardown(failed)
-    table = report(b)
+    table = callgrind_report(b) if args.callgrind_only else report(b)
     path = write_outputs(b, table)
     print()
     print(table)
