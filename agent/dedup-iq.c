@@ -79,12 +79,10 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
         }
 }
 
-void dedup_iq_observe(xmpp_stanza_t *st, void *userdata)
+void dedup_iq_observe(xmpp_stanza_t *st, const char *text, size_t len, void *userdata)
 {
         struct dedup *d = userdata;
         const char *to, *id, *type;
-        char *buf = NULL;
-        size_t len = 0;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         if (!d || !streq_ptr(xmpp_stanza_get_name(st), "iq"))
@@ -96,10 +94,9 @@ void dedup_iq_observe(xmpp_stanza_t *st, void *userdata)
         id = xmpp_stanza_get_id(st);
         if (!to || !id || !dedup_wants_answer(d, to, id, now))
                 return;
-        if (xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
+        if (!text) {
                 dedup_answer(d, to, id, "", DEDUP_MAX_TOTAL + 1, now); /* answered, not kept */
                 return;
         }
-        dedup_answer(d, to, id, buf, len, now);
-        xmpp_free(xmpp_stanza_get_context(st), buf);
+        dedup_answer(d, to, id, text, len, now);
 }

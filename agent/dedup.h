@@ -63,5 +63,6 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
                     bool enforce);
 /* How long after a reconnect resends are expected (and refused to run twice). */
 #define DEDUP_REDELIVERY_GRACE (60 * USEC_PER_SEC)
-/* The xconn send observer: keeps the answers of pending requests. userdata is the dedup. */
-void dedup_iq_observe(xmpp_stanza_t *st, void *userdata);
+/* The xconn send observer: keeps the answers (text, as sent) of pending requests. userdata is
+ * the dedup. */
+void dedup_iq_observe(xmpp_stanza_t *st, const char *text, size_t len, void *userdata);

@@ -49,7 +49,7 @@ struct xconn {
         xconn_send_hook_t loopback_hook;
         void *loopback_userdata;
 
-        void (*send_observer)(xmpp_stanza_t *st, void *userdata);
+        xconn_send_observer_t send_observer;
         void *send_observer_userdata;
 };
 
@@ -497,17 +497,26 @@ const char *xconn_bound_jid(struct xconn *xc)
 
 void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
 {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+
         if (!xc->loopback_hook && !xc->online)
                 return;
+        /* The stanza is written out once, by stanza_to_text() (xmpp_send() would do it with
+         * libstrophe's much slower xmpp_stanza_to_text()), and the same text goes to the
+         * observer and, queued as xmpp_send() would queue it, to the server. */
+        if (stanza_to_text(st, &text, &len) < 0)
+                text = NULL;
         if (xc->send_observer)
-                xc->send_observer(st, xc->send_observer_userdata);
+                xc->send_observer(st, text, len, xc->send_observer_userdata);
         if (xc->loopback_hook) {
                 xc->loopback_hook(st, xc->loopback_userdata);
                 return;
         }
-        if (!xc->online)
-                return;
-        xmpp_send(xc->conn, st);
+        if (text)
+                xmpp_send_raw(xc->conn, text, len);
+        else
+                xmpp_send(xc->conn, st); /* libstrophe reports why it cannot either */
 }
 
 int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_t hook,
@@ -531,8 +540,7 @@ int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_
         return 0;
 }
 
-void xconn_set_send_observer(struct xconn *xc, void (*fn)(xmpp_stanza_t *st, void *userdata),
-                             void *userdata)
+void xconn_set_send_observer(struct xconn *xc, xconn_send_observer_t fn, void *userdata)
 {
         xc->send_observer = fn;
         xc->send_observer_userdata = userdata;
