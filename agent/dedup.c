@@ -29,12 +29,11 @@ struct dedup {
         size_t max_answer, max_total, total;
 };
 
-uint64_t dedup_digest(const void *p, size_t n)
+uint64_t dedup_digest_add(uint64_t h, const void *p, size_t n)
 {
-        /* FNV-1a: a resend is byte-identical, so any stable hash tells it from another
-         * request. A requester could only make its own two requests collide. */
+        /* FNV-1a: a resend is identical, so any stable hash tells it from another request.
+         * A requester could only make its own two requests collide. */
         const unsigned char *s = p;
-        uint64_t h = UINT64_C(14695981039346656037);
 
         for (size_t i = 0; i < n; i++) {
                 h ^= s[i];
@@ -43,16 +42,15 @@ uint64_t dedup_digest(const void *p, size_t n)
         return h;
 }
 
+uint64_t dedup_digest(const void *p, size_t n)
+{
+        return dedup_digest_add(DEDUP_DIGEST_INIT, p, n);
+}
+
 static uint64_t key_of(const char *from, const char *id)
 {
-        size_t lf = strlen(from), li = strlen(id);
-        uint64_t h = dedup_digest(from, lf + 1); /* the NUL separates from and id */
-
-        for (size_t i = 0; i < li; i++) {
-                h ^= (unsigned char)id[i];
-                h *= UINT64_C(1099511628211);
-        }
-        return h;
+        /* The NUL separates from and id. */
+        return dedup_digest_add(dedup_digest(from, strlen(from) + 1), id, strlen(id));
 }
 
 static void entry_forget_answer(struct dedup *d, struct dedup_entry *e)

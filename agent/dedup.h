@@ -36,6 +36,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct dedup *, dedup_free)
 
 /* 64-bit FNV-1a of n bytes: the payload digest (not a security boundary, see dedup.c). */
 uint64_t dedup_digest(const void *p, size_t n) _pure_;
+/* The same, continued from h over n more bytes; DEDUP_DIGEST_INIT is the digest of nothing. */
+#define DEDUP_DIGEST_INIT UINT64_C(14695981039346656037)
+uint64_t dedup_digest_add(uint64_t h, const void *p, size_t n) _pure_;
 
 /* Looks (from, id, digest) up; records it as pending unless seen. For DEDUP_ANSWERED,
  * *ret_answer points to the kept answer (owned by d, valid until the next call). Returns a
