@@ -7,9 +7,36 @@
 
 struct session_table {
         struct session **v;
-        size_t n;
+        size_t n, allocated;
         struct session_limits limits;
 };
+
+/* Random bytes for session ids, drawn from OpenSSL's generator 32 ids at a time: one
+ * RAND_bytes() call costs about as much as 500 more bytes from it. Each byte is handed out
+ * once and wiped as it is, so an id is exactly as unpredictable as RAND_bytes() output. The
+ * agent creates no session in a forked child (exec's children call execve() at once), so no
+ * two processes hand out the same pool. */
+#define RANDOM_POOL_BYTES (32 * SESSION_ID_BYTES)
+
+static struct {
+        unsigned char b[RANDOM_POOL_BYTES];
+        size_t used;
+} random_pool = {.used = RANDOM_POOL_BYTES};
+
+static int random_take(unsigned char *out, size_t n)
+{
+        if (n > sizeof(random_pool.b))
+                return -EINVAL;
+        if (random_pool.used + n > sizeof(random_pool.b)) {
+                if (RAND_bytes(random_pool.b, sizeof(random_pool.b)) != 1)
+                        return -EIO;
+                random_pool.used = 0;
+        }
+        memcpy(out, random_pool.b + random_pool.used, n);
+        explicit_bzero(random_pool.b + random_pool.used, n);
+        random_pool.used += n;
+        return 0;
+}
 
 struct session_table *session_table_new(void)
 {
@@ -50,14 +77,16 @@ int session_id_generate(char ret[SESSION_ID_BYTES * 2 + 1])
 {
         static const char hex[] = "0123456789abcdef";
         unsigned char b[SESSION_ID_BYTES];
+        int r = random_take(b, sizeof(b));
 
-        if (RAND_bytes(b, sizeof(b)) != 1)
-                return -EIO;
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < sizeof(b); i++) {
                 ret[2 * i] = hex[b[i] >> 4];
                 ret[2 * i + 1] = hex[b[i] & 15];
         }
         ret[SESSION_ID_BYTES * 2] = 0;
+        explicit_bzero(b, sizeof(b));
         return 0;
 }
 
@@ -107,10 +136,14 @@ int session_new(struct session_table *t, const char *owner, const char *node, co
                 r = -EEXIST;
                 goto fail;
         }
-        v = reallocarray(t->v, t->n + 1, sizeof(*v));
-        if (!v)
-                goto fail;
-        t->v = v;
+        if (t->n == t->allocated) {
+                size_t n = t->allocated ? 2 * t->allocated : 16;
+                v = reallocarray(t->v, n, sizeof(*v));
+                if (!v)
+                        goto fail;
+                t->v = v;
+                t->allocated = n;
+        }
         t->v[t->n++] = s;
         s->table = t;
         s->created = s->last_used = now;
