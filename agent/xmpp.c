@@ -19,8 +19,8 @@
  * readable socket gets a few calls to drain what OpenSSL has already decrypted. */
 #define PUMP_ROUNDS 4
 /* libstrophe writes its queue at the start of xmpp_run_once(), and what its own handlers queue
- * (bind, stream management, stream close) is invisible to xmpp_conn_send_queue_len(): after any
- * loop iteration a couple of calls flush it. */
+ * (bind, stream management, stream close) is invisible to xmpp_conn_send_queue_len(): a couple
+ * of calls flush it. */
 #define FLUSH_ROUNDS 2
 
 struct xconn {
@@ -38,6 +38,7 @@ struct xconn {
         sd_event_source *io, *post, *tick, *reconnect, *ping, *ping_timeout, *stop_timer;
         unsigned attempt;
         bool online, stopping, freeing;
+        bool flush; /* libstrophe's queue may hold output: flush it after this loop iteration */
         unsigned ping_seq;
         char ping_id[32];
         void (*stop_done)(void *userdata);
@@ -101,7 +102,11 @@ static void xconn_pump(struct xconn *xc, unsigned rounds)
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        xconn_pump(userdata, PUMP_ROUNDS);
+        struct xconn *xc = userdata;
+
+        xconn_pump(xc, PUMP_ROUNDS);
+        /* The last round may have read a stanza whose handlers queued output. */
+        xc->flush = true;
         return 0;
 }
 
@@ -116,14 +121,20 @@ static int on_io_prepare(sd_event_source *s, void *userdata)
         return sd_event_source_set_io_events(s, events);
 }
 
-/* After each loop iteration: flush what handlers of other sources (D-Bus replies, child
- * exits, timers) queued, so an answer leaves without waiting for the next socket event. */
+/* After a loop iteration that sent or read something: flush what handlers of other sources
+ * (D-Bus replies, child exits, timers) or of the socket queued, so an answer leaves without
+ * waiting for the next socket event; iterations that queued nothing cost nothing. One round
+ * writes the queue. Should it also read a request, the answer queued then makes
+ * on_io_prepare() ask for EPOLLOUT, and libstrophe's own acks go with the next round. */
 static int on_post(sd_event_source *s, void *userdata)
 {
         struct xconn *xc = userdata;
 
+        if (!xc->flush)
+                return 0;
+        xc->flush = false;
         if (xmpp_conn_is_connected(xc->conn))
-                xconn_pump(xc, FLUSH_ROUNDS);
+                xconn_pump(xc, 1);
         return 0;
 }
 
@@ -133,6 +144,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* libstrophe's own timers: connect and disconnect timeouts, stream management. */
         xconn_pump(xc, FLUSH_ROUNDS);
+        xc->flush = true;
         return rearm(s, TICK_INTERVAL);
 }
 
@@ -517,6 +529,7 @@ void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
                 xmpp_send_raw(xc->conn, text, len);
         else
                 xmpp_send(xc->conn, st); /* libstrophe reports why it cannot either */
+        xc->flush = true;
 }
 
 int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_t hook,
