@@ -7,18 +7,78 @@
 #include "stanza.h"
 #include "xmpp.h"
 
-static uint64_t payload_digest(xmpp_stanza_t *payload, bool *ok)
-{
-        char *buf = NULL;
-        size_t len = 0;
-        uint64_t h;
+#define ATTRS_ON_STACK 16
 
-        *ok = xmpp_stanza_to_text(payload, &buf, &len) == XMPP_EOK;
-        if (!*ok)
-                return 0;
-        h = dedup_digest(buf, len);
-        xmpp_free(xmpp_stanza_get_context(payload), buf);
-        return h;
+static uint64_t digest_string(uint64_t h, const char *s)
+{
+        return dedup_digest_add(h, s, strlen(s) + 1); /* the NUL ends it unambiguously */
+}
+
+/* An element's name and attributes. The attributes are summed, so that their order (that of
+ * libstrophe's hash table) does not matter. */
+static int digest_element(uint64_t *h, xmpp_stanza_t *st)
+{
+        const char *stack[2 * ATTRS_ON_STACK];
+        _cleanup_free_ const char **heap = NULL;
+        const char **attrs = stack, *name = xmpp_stanza_get_name(st);
+        int n = xmpp_stanza_get_attribute_count(st);
+        uint64_t sum = 0;
+
+        if (!name)
+                return -EINVAL;
+        if (n > ATTRS_ON_STACK) {
+                heap = calloc(2 * (size_t)n, sizeof(*heap));
+                if (!heap)
+                        return -ENOMEM;
+                attrs = heap;
+        }
+        n = n > 0 ? xmpp_stanza_get_attributes(st, attrs, 2 * n) / 2 : 0;
+        for (int i = 0; i < n; i++)
+                sum +=
+                    digest_string(digest_string(DEDUP_DIGEST_INIT, attrs[2 * i]), attrs[2 * i + 1]);
+        *h = dedup_digest_add(digest_string(dedup_digest_add(*h, "<", 1), name), &sum, sizeof(sum));
+        return 0;
+}
+
+/* A digest of the payload's tree (names, attributes, texts in document order, with a marker
+ * for each element's end), without writing it out as text. A resend is parsed into the same
+ * tree. The walk keeps its own stack: a hostile payload may nest deeply. */
+static int payload_digest(xmpp_stanza_t *payload, uint64_t *ret)
+{
+        _cleanup_free_ xmpp_stanza_t **next = NULL; /* per open element: its next child */
+        size_t depth = 0, size = 0;
+        uint64_t h = DEDUP_DIGEST_INIT;
+        xmpp_stanza_t *st = payload;
+        int r;
+
+        for (;;) {
+                if (st && xmpp_stanza_is_text(st)) {
+                        h = digest_string(dedup_digest_add(h, "t", 1),
+                                          strempty(xmpp_stanza_get_text_ptr(st)));
+                } else if (st) {
+                        r = digest_element(&h, st);
+                        if (r < 0)
+                                return r;
+                        if (depth == size) {
+                                xmpp_stanza_t **n =
+                                    reallocarray(next, size ? 2 * size : 16, sizeof(*n));
+                                if (!n)
+                                        return -ENOMEM;
+                                next = n;
+                                size = size ? 2 * size : 16;
+                        }
+                        next[depth++] = xmpp_stanza_get_children(st);
+                } else {
+                        h = dedup_digest_add(h, "/", 1);
+                        if (--depth == 0)
+                                break;
+                }
+                st = next[depth - 1];
+                if (st)
+                        next[depth - 1] = xmpp_stanza_get_next(st);
+        }
+        *ret = h;
+        return 0;
 }
 
 static void answer_forgotten(struct xconn *xc, xmpp_stanza_t *iq)
@@ -41,13 +101,11 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
         const char *answer = NULL;
         xmpp_stanza_t *st;
         uint64_t digest;
-        bool ok;
         int r;
 
         if (!d || !from || !id)
                 return true; /* nothing to key on: the handler answers it */
-        digest = payload_digest(payload, &ok);
-        if (!ok)
+        if (payload_digest(payload, &digest) < 0)
                 return true;
         r = dedup_check(d, from, id, digest, now_usec(CLOCK_MONOTONIC), &answer);
         if (!enforce)
@@ -79,12 +137,10 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
         }
 }
 
-void dedup_iq_observe(xmpp_stanza_t *st, void *userdata)
+void dedup_iq_observe(xmpp_stanza_t *st, const char *text, size_t len, void *userdata)
 {
         struct dedup *d = userdata;
         const char *to, *id, *type;
-        char *buf = NULL;
-        size_t len = 0;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         if (!d || !streq_ptr(xmpp_stanza_get_name(st), "iq"))
@@ -96,10 +152,9 @@ void dedup_iq_observe(xmpp_stanza_t *st, void *userdata)
         id = xmpp_stanza_get_id(st);
         if (!to || !id || !dedup_wants_answer(d, to, id, now))
                 return;
-        if (xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
+        if (!text) {
                 dedup_answer(d, to, id, "", DEDUP_MAX_TOTAL + 1, now); /* answered, not kept */
                 return;
         }
-        dedup_answer(d, to, id, buf, len, now);
-        xmpp_free(xmpp_stanza_get_context(st), buf);
+        dedup_answer(d, to, id, text, len, now);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The de-duplication window: a fixed ring of entries, the oldest overwritten first. Lookups
- * compare a 64-bit hash of (from, id) before the strings; with at most DEDUP_CAPACITY entries
- * a scan of the hashes costs about a microsecond, so no index is needed. */
+/* The de-duplication window: a fixed ring of entries, the oldest overwritten first, and a hash
+ * index over them: each entry is chained in the bucket of its 64-bit hash of (from, id), so a
+ * lookup compares a handful of hashes (then the strings) instead of the whole ring, twice per
+ * command. Chains are bounded by the ring: colliding ids cost at most the old full scan. */
 #include "dedup.h"
 
 #include <errno.h>
@@ -16,21 +17,23 @@ struct dedup_entry {
         size_t answer_len;
         bool answered;
         usec_t when;
+        size_t chain; /* the next entry in the same bucket, as index + 1; 0 ends the chain */
 };
 
 struct dedup {
         struct dedup_entry *entries;
         size_t capacity, next; /* next: the slot written next (the oldest once full) */
+        size_t *buckets;       /* the first entry of each bucket, as index + 1; 0: empty */
+        size_t bucket_mask;    /* buckets: a power of two, at least twice the capacity */
         usec_t window;
         size_t max_answer, max_total, total;
 };
 
-uint64_t dedup_digest(const void *p, size_t n)
+uint64_t dedup_digest_add(uint64_t h, const void *p, size_t n)
 {
-        /* FNV-1a: a resend is byte-identical, so any stable hash tells it from another
-         * request. A requester could only make its own two requests collide. */
+        /* FNV-1a: a resend is identical, so any stable hash tells it from another request.
+         * A requester could only make its own two requests collide. */
         const unsigned char *s = p;
-        uint64_t h = UINT64_C(14695981039346656037);
 
         for (size_t i = 0; i < n; i++) {
                 h ^= s[i];
@@ -39,16 +42,15 @@ uint64_t dedup_digest(const void *p, size_t n)
         return h;
 }
 
+uint64_t dedup_digest(const void *p, size_t n)
+{
+        return dedup_digest_add(DEDUP_DIGEST_INIT, p, n);
+}
+
 static uint64_t key_of(const char *from, const char *id)
 {
-        size_t lf = strlen(from), li = strlen(id);
-        uint64_t h = dedup_digest(from, lf + 1); /* the NUL separates from and id */
-
-        for (size_t i = 0; i < li; i++) {
-                h ^= (unsigned char)id[i];
-                h *= UINT64_C(1099511628211);
-        }
-        return h;
+        /* The NUL separates from and id. */
+        return dedup_digest_add(dedup_digest(from, strlen(from) + 1), id, strlen(id));
 }
 
 static void entry_forget_answer(struct dedup *d, struct dedup_entry *e)
@@ -59,8 +61,34 @@ static void entry_forget_answer(struct dedup *d, struct dedup_entry *e)
         e->answer_len = 0;
 }
 
+static size_t *bucket_of(struct dedup *d, uint64_t key)
+{
+        return &d->buckets[key & d->bucket_mask];
+}
+
+static void index_add(struct dedup *d, struct dedup_entry *e)
+{
+        size_t *head = bucket_of(d, e->key);
+
+        e->chain = *head;
+        *head = (size_t)(e - d->entries) + 1;
+}
+
+static void index_remove(struct dedup *d, struct dedup_entry *e)
+{
+        size_t self = (size_t)(e - d->entries) + 1;
+
+        for (size_t *link = bucket_of(d, e->key); *link; link = &d->entries[*link - 1].chain)
+                if (*link == self) {
+                        *link = e->chain;
+                        return;
+                }
+}
+
 static void entry_clear(struct dedup *d, struct dedup_entry *e)
 {
+        if (e->from)
+                index_remove(d, e);
         entry_forget_answer(d, e);
         free(e->from);
         free(e->id);
@@ -76,11 +104,13 @@ struct dedup *dedup_new(size_t capacity, usec_t window, size_t max_answer, size_
         d = zalloc(sizeof(*d));
         if (!d)
                 return NULL;
+        d->bucket_mask = 1;
+        while (d->bucket_mask < 2 * capacity - 1)
+                d->bucket_mask = (d->bucket_mask << 1) | 1;
         d->entries = calloc(capacity, sizeof(*d->entries));
-        if (!d->entries) {
-                free(d);
-                return NULL;
-        }
+        d->buckets = calloc(d->bucket_mask + 1, sizeof(*d->buckets));
+        if (!d->entries || !d->buckets)
+                return dedup_free(d);
         d->capacity = capacity;
         d->window = window;
         d->max_answer = max_answer;
@@ -92,9 +122,10 @@ struct dedup *dedup_free(struct dedup *d)
 {
         if (!d)
                 return NULL;
-        for (size_t i = 0; i < d->capacity; i++)
+        for (size_t i = 0; d->entries && i < d->capacity; i++)
                 entry_clear(d, &d->entries[i]);
         free(d->entries);
+        free(d->buckets);
         free(d);
         return NULL;
 }
@@ -104,12 +135,11 @@ static bool entry_live(const struct dedup *d, const struct dedup_entry *e, usec_
         return e->from && now - e->when < d->window;
 }
 
-static struct dedup_entry *find(struct dedup *d, const char *from, const char *id, usec_t now)
+static struct dedup_entry *find(struct dedup *d, uint64_t key, const char *from, const char *id,
+                                usec_t now)
 {
-        uint64_t key = key_of(from, id);
-
-        for (size_t i = 0; i < d->capacity; i++) {
-                struct dedup_entry *e = &d->entries[i];
+        for (size_t i = *bucket_of(d, key); i; i = d->entries[i - 1].chain) {
+                struct dedup_entry *e = &d->entries[i - 1];
                 if (e->key == key && entry_live(d, e, now) && streq(e->from, from) &&
                     streq(e->id, id))
                         return e;
@@ -120,7 +150,8 @@ static struct dedup_entry *find(struct dedup *d, const char *from, const char *i
 int dedup_check(struct dedup *d, const char *from, const char *id, uint64_t digest, usec_t now,
                 const char **ret_answer)
 {
-        struct dedup_entry *e = find(d, from, id, now);
+        uint64_t key = key_of(from, id);
+        struct dedup_entry *e = find(d, key, from, id, now);
         char *f, *i;
 
         if (e && e->digest == digest) {
@@ -143,14 +174,14 @@ int dedup_check(struct dedup *d, const char *from, const char *id, uint64_t dige
                 d->next = (d->next + 1) % d->capacity;
         }
         entry_clear(d, e);
-        *e = (struct dedup_entry){
-            .key = key_of(from, id), .digest = digest, .from = f, .id = i, .when = now};
+        *e = (struct dedup_entry){.key = key, .digest = digest, .from = f, .id = i, .when = now};
+        index_add(d, e);
         return DEDUP_NEW;
 }
 
 bool dedup_wants_answer(struct dedup *d, const char *to, const char *id, usec_t now)
 {
-        struct dedup_entry *e = find(d, to, id, now);
+        struct dedup_entry *e = find(d, key_of(to, id), to, id, now);
 
         return e && !e->answered;
 }
@@ -168,7 +199,7 @@ static void make_room(struct dedup *d, size_t n)
 void dedup_answer(struct dedup *d, const char *to, const char *id, const char *text, size_t n,
                   usec_t now)
 {
-        struct dedup_entry *e = find(d, to, id, now);
+        struct dedup_entry *e = find(d, key_of(to, id), to, id, now);
 
         if (!e || e->answered)
                 return;

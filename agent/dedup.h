@@ -36,6 +36,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct dedup *, dedup_free)
 
 /* 64-bit FNV-1a of n bytes: the payload digest (not a security boundary, see dedup.c). */
 uint64_t dedup_digest(const void *p, size_t n) _pure_;
+/* The same, continued from h over n more bytes; DEDUP_DIGEST_INIT is the digest of nothing. */
+#define DEDUP_DIGEST_INIT UINT64_C(14695981039346656037)
+uint64_t dedup_digest_add(uint64_t h, const void *p, size_t n) _pure_;
 
 /* Looks (from, id, digest) up; records it as pending unless seen. For DEDUP_ANSWERED,
  * *ret_answer points to the kept answer (owned by d, valid until the next call). Returns a
@@ -63,5 +66,6 @@ bool dedup_iq_admit(struct dedup *d, struct xconn *xc, xmpp_stanza_t *iq, xmpp_s
                     bool enforce);
 /* How long after a reconnect resends are expected (and refused to run twice). */
 #define DEDUP_REDELIVERY_GRACE (60 * USEC_PER_SEC)
-/* The xconn send observer: keeps the answers of pending requests. userdata is the dedup. */
-void dedup_iq_observe(xmpp_stanza_t *st, void *userdata);
+/* The xconn send observer: keeps the answers (text, as sent) of pending requests. userdata is
+ * the dedup. */
+void dedup_iq_observe(xmpp_stanza_t *st, const char *text, size_t len, void *userdata);

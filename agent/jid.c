@@ -169,19 +169,31 @@ bool jid_is_valid(const char *s)
         return jid_split(s, &v) >= 0;
 }
 
+/* local@domain/resource with the domain in lower case; by hand, as it runs for every stanza
+ * handled. */
 static char *jid_format(const struct jid_view *v, bool with_resource)
 {
-        _cleanup_free_ char *domain = domain_lower(v->domain, v->domain_len);
-        char *s;
-        int k;
+        bool local = v->local, resource = with_resource && v->resource;
+        size_t n =
+            (local ? v->local_len + 1 : 0) + v->domain_len + (resource ? 1 + v->resource_len : 0);
+        char *s = malloc(n + 1), *p = s;
 
-        if (!domain)
+        if (!s)
                 return NULL;
-        k = asprintf(&s, "%.*s%s%s%s%.*s", v->local ? (int)v->local_len : 0, strempty(v->local),
-                     v->local ? "@" : "", domain, with_resource && v->resource ? "/" : "",
-                     with_resource && v->resource ? (int)v->resource_len : 0,
-                     strempty(v->resource));
-        return k < 0 ? NULL : s;
+        if (local) {
+                p = mempcpy(p, v->local, v->local_len);
+                *p++ = '@';
+        }
+        for (size_t i = 0; i < v->domain_len; i++) {
+                char c = v->domain[i];
+                *p++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        }
+        if (resource) {
+                *p++ = '/';
+                p = mempcpy(p, v->resource, v->resource_len);
+        }
+        *p = 0;
+        return s;
 }
 
 char *jid_bare(const char *s)

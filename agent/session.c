@@ -5,11 +5,44 @@
 
 #include "jid.h"
 
+/* Sessions are kept in an array (for the scans of expiry) and in two hash indexes, by id and by
+ * owner's bare JID, each bucket a chain through the sessions themselves: a command costs the
+ * same with 10,000 sessions open as with none. A chain can be no longer than the array, so
+ * colliding JIDs cost at most the plain scan. */
 struct session_table {
         struct session **v;
-        size_t n;
+        size_t n, allocated;
+        struct session **by_id, **by_owner;
+        size_t buckets; /* a power of two, at least n; 0 before the first session */
         struct session_limits limits;
 };
+
+/* Random bytes for session ids, drawn from OpenSSL's generator 32 ids at a time: one
+ * RAND_bytes() call costs about as much as 500 more bytes from it. Each byte is handed out
+ * once and wiped as it is, so an id is exactly as unpredictable as RAND_bytes() output. The
+ * agent creates no session in a forked child (exec's children call execve() at once), so no
+ * two processes hand out the same pool. */
+#define RANDOM_POOL_BYTES (32 * SESSION_ID_BYTES)
+
+static struct {
+        unsigned char b[RANDOM_POOL_BYTES];
+        size_t used;
+} random_pool = {.used = RANDOM_POOL_BYTES};
+
+static int random_take(unsigned char *out, size_t n)
+{
+        if (n > sizeof(random_pool.b))
+                return -EINVAL;
+        if (random_pool.used + n > sizeof(random_pool.b)) {
+                if (RAND_bytes(random_pool.b, sizeof(random_pool.b)) != 1)
+                        return -EIO;
+                random_pool.used = 0;
+        }
+        memcpy(out, random_pool.b + random_pool.used, n);
+        explicit_bzero(random_pool.b + random_pool.used, n);
+        random_pool.used += n;
+        return 0;
+}
 
 struct session_table *session_table_new(void)
 {
@@ -32,8 +65,88 @@ struct session_table *session_table_free(struct session_table *t)
         while (t->n > 0)
                 session_free(t->v[t->n - 1]);
         free(t->v);
+        free(t->by_id);
+        free(t->by_owner);
         free(t);
         return NULL;
+}
+
+static size_t hash_string(const char *s)
+{
+        uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+
+        for (; *s; s++) {
+                h ^= (unsigned char)*s;
+                h *= UINT64_C(1099511628211);
+        }
+        return (size_t)(h ^ (h >> 32));
+}
+
+static struct session **id_bucket(const struct session_table *t, const char *id)
+{
+        return &t->by_id[hash_string(id) & (t->buckets - 1)];
+}
+
+static struct session **owner_bucket(const struct session_table *t, const char *bare)
+{
+        return &t->by_owner[hash_string(bare) & (t->buckets - 1)];
+}
+
+static void index_add(struct session_table *t, struct session *s)
+{
+        struct session **b = id_bucket(t, s->id);
+
+        s->id_next = *b;
+        *b = s;
+        b = owner_bucket(t, s->owner_bare);
+        s->owner_next = *b;
+        *b = s;
+}
+
+static void index_remove(struct session_table *t, struct session *s)
+{
+        struct session **p;
+
+        for (p = id_bucket(t, s->id); *p; p = &(*p)->id_next)
+                if (*p == s) {
+                        *p = s->id_next;
+                        break;
+                }
+        for (p = owner_bucket(t, s->owner_bare); *p; p = &(*p)->owner_next)
+                if (*p == s) {
+                        *p = s->owner_next;
+                        break;
+                }
+}
+
+/* Makes room for one more session: the array and, rehashed, the indexes double. */
+static int table_grow(struct session_table *t)
+{
+        struct session **v, **by_id, **by_owner;
+        size_t n;
+
+        if (t->n < t->allocated)
+                return 0;
+        n = t->allocated ? 2 * t->allocated : 16;
+        v = reallocarray(t->v, n, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        t->v = v;
+        by_id = calloc(n, sizeof(*by_id));
+        by_owner = calloc(n, sizeof(*by_owner));
+        if (!by_id || !by_owner) {
+                free(by_id);
+                free(by_owner);
+                return -ENOMEM;
+        }
+        free(t->by_id);
+        free(t->by_owner);
+        t->by_id = by_id;
+        t->by_owner = by_owner;
+        t->buckets = t->allocated = n;
+        for (size_t i = 0; i < t->n; i++)
+                index_add(t, t->v[i]);
+        return 0;
 }
 
 void session_table_set_limits(struct session_table *t, const struct session_limits *l)
@@ -50,14 +163,16 @@ int session_id_generate(char ret[SESSION_ID_BYTES * 2 + 1])
 {
         static const char hex[] = "0123456789abcdef";
         unsigned char b[SESSION_ID_BYTES];
+        int r = random_take(b, sizeof(b));
 
-        if (RAND_bytes(b, sizeof(b)) != 1)
-                return -EIO;
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < sizeof(b); i++) {
                 ret[2 * i] = hex[b[i] >> 4];
                 ret[2 * i + 1] = hex[b[i] & 15];
         }
         ret[SESSION_ID_BYTES * 2] = 0;
+        explicit_bzero(b, sizeof(b));
         return 0;
 }
 
@@ -65,8 +180,10 @@ static unsigned session_count_owner(const struct session_table *t, const char *b
 {
         unsigned n = 0;
 
-        for (size_t i = 0; i < t->n; i++)
-                if (streq(t->v[i]->owner_bare, bare))
+        if (t->buckets == 0)
+                return 0;
+        for (const struct session *s = *owner_bucket(t, bare); s; s = s->owner_next)
+                if (streq(s->owner_bare, bare))
                         n++;
         return n;
 }
@@ -75,7 +192,6 @@ int session_new(struct session_table *t, const char *owner, const char *node, co
                 usec_t now, struct session **ret)
 {
         struct session *s;
-        struct session **v;
         char *bare;
         int r;
 
@@ -107,11 +223,12 @@ int session_new(struct session_table *t, const char *owner, const char *node, co
                 r = -EEXIST;
                 goto fail;
         }
-        v = reallocarray(t->v, t->n + 1, sizeof(*v));
-        if (!v)
+        r = table_grow(t);
+        if (r < 0)
                 goto fail;
-        t->v = v;
+        s->slot = t->n;
         t->v[t->n++] = s;
+        index_add(t, s);
         s->table = t;
         s->created = s->last_used = now;
         *ret = s;
@@ -128,11 +245,10 @@ struct session *session_free(struct session *s)
         if (!s)
                 return NULL;
         t = s->table;
-        for (size_t i = 0; t && i < t->n; i++) {
-                if (t->v[i] != s)
-                        continue;
-                t->v[i] = t->v[--t->n];
-                break;
+        if (t) {
+                index_remove(t, s);
+                t->v[s->slot] = t->v[--t->n];
+                t->v[s->slot]->slot = s->slot;
         }
         free(s->owner);
         free(s->owner_bare);
@@ -146,11 +262,11 @@ struct session *session_free(struct session *s)
 
 struct session *session_find(const struct session_table *t, const char *id)
 {
-        if (!id)
+        if (!id || t->buckets == 0)
                 return NULL;
-        for (size_t i = 0; i < t->n; i++)
-                if (streq(t->v[i]->id, id))
-                        return t->v[i];
+        for (struct session *s = *id_bucket(t, id); s; s = s->id_next)
+                if (streq(s->id, id))
+                        return s;
         return NULL;
 }
 

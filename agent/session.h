@@ -37,6 +37,10 @@ struct session {
         struct form *form;         /* a form built for this session (build_form), or NULL */
         usec_t created, last_used;
         void *busy; /* owned by the engine: the in-flight request, if any */
+
+        /* The table's own: the slot in its array and the hash chains by id and by owner. */
+        size_t slot;
+        struct session *id_next, *owner_next;
 };
 
 struct session_limits {

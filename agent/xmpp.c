@@ -21,8 +21,8 @@
  * readable socket gets a few calls to drain what OpenSSL has already decrypted. */
 #define PUMP_ROUNDS 4
 /* libstrophe writes its queue at the start of xmpp_run_once(), and what its own handlers queue
- * (bind, stream management, stream close) is invisible to xmpp_conn_send_queue_len(): after any
- * loop iteration a couple of calls flush it. */
+ * (bind, stream management, stream close) is invisible to xmpp_conn_send_queue_len(): a couple
+ * of calls flush it. */
 #define FLUSH_ROUNDS 2
 
 struct xconn {
@@ -45,6 +45,7 @@ struct xconn {
         size_t n_endpoints, next_endpoint;
         bool reached; /* the current attempt's TCP connection was made */
         bool online, stopping, freeing;
+        bool flush; /* libstrophe's queue may hold output: flush it after this loop iteration */
         unsigned ping_seq;
         char ping_id[32];
         void (*stop_done)(void *userdata);
@@ -56,7 +57,7 @@ struct xconn {
         xconn_send_hook_t loopback_hook;
         void *loopback_userdata;
 
-        void (*send_observer)(xmpp_stanza_t *st, void *userdata);
+        xconn_send_observer_t send_observer;
         void *send_observer_userdata;
 };
 
@@ -114,6 +115,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         /* The TCP connection is up (libstrophe says nothing of it on a later failure). */
         if (xmpp_conn_is_connected(xc->conn))
                 xc->reached = true;
+        /* The last round may have read a stanza whose handlers queued output. */
+        xc->flush = true;
         return 0;
 }
 
@@ -128,14 +131,20 @@ static int on_io_prepare(sd_event_source *s, void *userdata)
         return sd_event_source_set_io_events(s, events);
 }
 
-/* After each loop iteration: flush what handlers of other sources (D-Bus replies, child
- * exits, timers) queued, so an answer leaves without waiting for the next socket event. */
+/* After a loop iteration that sent or read something: flush what handlers of other sources
+ * (D-Bus replies, child exits, timers) or of the socket queued, so an answer leaves without
+ * waiting for the next socket event; iterations that queued nothing cost nothing. One round
+ * writes the queue. Should it also read a request, the answer queued then makes
+ * on_io_prepare() ask for EPOLLOUT, and libstrophe's own acks go with the next round. */
 static int on_post(sd_event_source *s, void *userdata)
 {
         struct xconn *xc = userdata;
 
+        if (!xc->flush)
+                return 0;
+        xc->flush = false;
         if (xmpp_conn_is_connected(xc->conn))
-                xconn_pump(xc, FLUSH_ROUNDS);
+                xconn_pump(xc, 1);
         return 0;
 }
 
@@ -145,6 +154,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
         /* libstrophe's own timers: connect and disconnect timeouts, stream management. */
         xconn_pump(xc, FLUSH_ROUNDS);
+        xc->flush = true;
         return rearm(s, TICK_INTERVAL);
 }
 
@@ -586,17 +596,27 @@ const char *xconn_bound_jid(struct xconn *xc)
 
 void xconn_send(struct xconn *xc, xmpp_stanza_t *st)
 {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+
         if (!xc->loopback_hook && !xc->online)
                 return;
+        /* The stanza is written out once, by stanza_to_text() (xmpp_send() would do it with
+         * libstrophe's much slower xmpp_stanza_to_text()), and the same text goes to the
+         * observer and, queued as xmpp_send() would queue it, to the server. */
+        if (stanza_to_text(st, &text, &len) < 0)
+                text = NULL;
         if (xc->send_observer)
-                xc->send_observer(st, xc->send_observer_userdata);
+                xc->send_observer(st, text, len, xc->send_observer_userdata);
         if (xc->loopback_hook) {
                 xc->loopback_hook(st, xc->loopback_userdata);
                 return;
         }
-        if (!xc->online)
-                return;
-        xmpp_send(xc->conn, st);
+        if (text)
+                xmpp_send_raw(xc->conn, text, len);
+        else
+                xmpp_send(xc->conn, st); /* libstrophe reports why it cannot either */
+        xc->flush = true;
 }
 
 int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_t hook,
@@ -620,8 +640,7 @@ int xconn_set_loopback(struct xconn *xc, const char *bound_jid, xconn_send_hook_
         return 0;
 }
 
-void xconn_set_send_observer(struct xconn *xc, void (*fn)(xmpp_stanza_t *st, void *userdata),
-                             void *userdata)
+void xconn_set_send_observer(struct xconn *xc, xconn_send_observer_t fn, void *userdata)
 {
         xc->send_observer = fn;
         xc->send_observer_userdata = userdata;

@@ -41,9 +41,11 @@ const char *xconn_bound_jid(struct xconn *xc);
 void xconn_send(struct xconn *xc, xmpp_stanza_t *st);
 /* Sends and releases st. */
 void xconn_send_consume(struct xconn *xc, xmpp_stanza_t *st);
-/* Calls fn(st, userdata) for each stanza actually sent (online or loopback), before it goes. */
-void xconn_set_send_observer(struct xconn *xc, void (*fn)(xmpp_stanza_t *st, void *userdata),
-                             void *userdata);
+/* Calls fn(st, text, len, userdata) for each stanza actually sent (online or loopback), before
+ * it goes; text is what is sent, or NULL if it could not be written out. */
+typedef void (*xconn_send_observer_t)(xmpp_stanza_t *st, const char *text, size_t len,
+                                      void *userdata);
+void xconn_set_send_observer(struct xconn *xc, xconn_send_observer_t fn, void *userdata);
 
 /* Loopback mode for tests and fuzzers: the connection counts as online with bound_jid, and
  * every stanza sent goes to hook instead of the network. A NULL hook leaves it offline. */

@@ -29,18 +29,23 @@ static void settle(struct bench_pool *p, double seconds)
                 bench_pool_run(p, 10);
 }
 
-/* rss_<when>_kib and anon_<when>_kib. */
+/* rss_, private_, anon_ and pss_<when>_kib. */
 static void emit_memory(const struct bench_opts *o, const char *when)
 {
-        uint64_t rss, anon;
+        struct bench_memory mem;
         char m[64];
 
-        if (bench_proc_memory_kib(agent_pid(o), &rss, &anon) < 0)
+        if (bench_proc_memory_kib(agent_pid(o), &mem) < 0)
                 return;
-        snprintf(m, sizeof(m), "rss_%s_kib", when);
-        bench_emit(o, m, "%llu", (unsigned long long)rss);
-        snprintf(m, sizeof(m), "anon_%s_kib", when);
-        bench_emit(o, m, "%llu", (unsigned long long)anon);
+        const struct {
+                const char *name;
+                uint64_t kib;
+        } fields[] = {
+            {"rss", mem.rss}, {"private", mem.private}, {"anon", mem.anon}, {"pss", mem.pss}};
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                snprintf(m, sizeof(m), "%s_%s_kib", fields[i].name, when);
+                bench_emit(o, m, "%llu", (unsigned long long)fields[i].kib);
+        }
 }
 
 /* --probe reply commands, one at a time: latency and CPU per command as <prefix>_*. */

@@ -132,29 +132,53 @@ int bench_proc_cpu_ns(int pid, uint64_t *ret, bool *ret_precise)
         return cpu_from_stat(pid, ret);
 }
 
-int bench_proc_memory_kib(int pid, uint64_t *ret_rss, uint64_t *ret_anon)
+/* Reads "key: N kB" lines of a /proc file: keys[i] into v[i]; returns how many were found. */
+static int read_kib(const char *path, const char *const *keys, uint64_t *const *v, size_t n)
 {
-        char path[64], line[256];
-        unsigned found = 0;
-        FILE *f;
+        char line[256];
+        size_t found = 0;
+        FILE *f = fopen(path, "re");
 
-        snprintf(path, sizeof(path), "/proc/%d/status", pid);
-        f = fopen(path, "re");
         if (!f)
                 return -errno;
-        while (found < 2 && fgets(line, sizeof(line), f)) {
-                unsigned long long kib;
+        while (found < n && fgets(line, sizeof(line), f)) {
+                for (size_t i = 0; i < n; i++) {
+                        size_t k = strlen(keys[i]);
+                        unsigned long long kib;
 
-                if (sscanf(line, "VmRSS: %llu kB", &kib) == 1) {
-                        *ret_rss = kib;
-                        found++;
-                } else if (sscanf(line, "RssAnon: %llu kB", &kib) == 1) {
-                        *ret_anon = kib;
-                        found++;
+                        if (strncmp(line, keys[i], k) == 0 && line[k] == ':' &&
+                            sscanf(line + k + 1, " %llu kB", &kib) == 1) {
+                                *v[i] += kib;
+                                found++;
+                        }
                 }
         }
         fclose(f);
-        return found == 2 ? 0 : -ENOENT;
+        return (int)found;
+}
+
+int bench_proc_memory_kib(int pid, struct bench_memory *ret)
+{
+        static const char *const status_keys[] = {"VmRSS", "RssAnon"};
+        static const char *const smaps_keys[] = {"Pss", "Private_Clean", "Private_Dirty"};
+        struct bench_memory m = {0};
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        r = read_kib(path, status_keys, (uint64_t *const[]){&m.rss, &m.anon}, 2);
+        if (r < 0)
+                return r;
+        if (r < 2)
+                return -ENOENT;
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+        r = read_kib(path, smaps_keys, (uint64_t *const[]){&m.pss, &m.private, &m.private}, 3);
+        if (r < 0)
+                return r;
+        if (r < 3)
+                return -ENOENT;
+        *ret = m;
+        return 0;
 }
 
 /* Slot 0 is the bench itself; slot i + 1 is o->pids[i]. */

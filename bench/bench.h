@@ -83,8 +83,15 @@ void bench_samples_emit(const struct bench_opts *o, const char *prefix, struct b
 /* CPU time consumed so far, in ns: se.sum_exec_runtime from /proc/PID/sched when the kernel
  * has it (nanosecond resolution), else utime+stime from /proc/PID/stat (clock ticks). */
 int bench_proc_cpu_ns(int pid, uint64_t *ret, bool *ret_precise);
-/* VmRSS and its private part, RssAnon, from /proc/PID/status. */
-int bench_proc_memory_kib(int pid, uint64_t *ret_rss, uint64_t *ret_anon);
+/* Memory of a process in KiB: VmRSS counts every page mapped, pages of shared libraries too;
+ * private is the part no other process maps (Private_Clean + Private_Dirty), anon its
+ * anonymous part (RssAnon: heap, stack, libraries' written data); Pss shares each page
+ * among the processes mapping it. */
+struct bench_memory {
+        uint64_t rss, private, anon, pss;
+};
+/* From /proc/PID/status and /proc/PID/smaps_rollup. */
+int bench_proc_memory_kib(int pid, struct bench_memory *ret);
 
 /* CPU of the watched processes (and of the bench itself) over a window. */
 struct bench_cpu_window {

@@ -71,6 +71,17 @@ def rss_kib(pid):
     return proc_status(pid, 'VmRSS')
 
 
+def smaps_rollup(pid):
+    """Pss and the private part (pages no other process maps) from /proc/PID/smaps_rollup."""
+    v = {}
+    with open('/proc/%d/smaps_rollup' % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == 'kB':
+                v[parts[0].rstrip(':')] = int(parts[1])
+    return {'pss': v['Pss'], 'private': v['Private_Clean'] + v['Private_Dirty']}
+
+
 def loadavg():
     try:
         with open('/proc/loadavg') as f:
@@ -267,9 +278,12 @@ class Bench:
                                   '--warmup-time', str(self.p['tp_warmup'])])
 
     def sample_memory(self, when):
-        """VmRSS, as the targets use it, and its private part (RssAnon), where leaks show."""
+        """VmRSS, as the targets use it; its private part (Private_Clean + Private_Dirty) and
+        the anonymous part of that (RssAnon), where leaks show; Pss."""
         self.extra['rss_%s_kib' % when] = rss_kib(self.agent_pid)
         self.extra['anon_%s_kib' % when] = proc_status(self.agent_pid, 'RssAnon')
+        for k, v in smaps_rollup(self.agent_pid).items():
+            self.extra['%s_%s_kib' % (k, when)] = v
 
     def phase_memory(self):
         p = self.p
@@ -347,11 +361,15 @@ class Bench:
                                    stderr=subprocess.DEVNULL)
         log('callgrind profiles in %s' % out)
 
+    def run_callgrind_only(self):
+        self.setup()
+        self.phase_callgrind()
+        self.extra['runtime_s'] = time.monotonic() - self.started
+
     def run_all(self):
         self.setup()
         time.sleep(1.5)  # let the agent settle after its login
         self.sample_memory('idle')
-        self.extra['file_idle_kib'] = proc_status(self.agent_pid, 'RssFile')
         self.extra['loadavg_start'] = loadavg()
         self.phase_latency()
         self.phase_memory()
@@ -453,24 +471,26 @@ def report(b):
     add('')
     soak_n = num(r, 'soak', 'cmds')
     n_sessions = num(r, 'sessions', 'sessions_open')
-    add('| When | VmRSS KiB | private (RssAnon) KiB |')
-    add('|---|---:|---:|')
-    for label, rss, anon in (
-            ('idle, after connect', x.get('rss_idle_kib'), x.get('anon_idle_kib')),
-            ('after the round-trip phases: the level before the run', x.get('rss_warm_kib'),
-             x.get('anon_warm_kib')),
-            ('after the throughput phases', x.get('rss_before_soak_kib'),
-             x.get('anon_before_soak_kib')),
+    add('| When | VmRSS KiB | private KiB | of which anonymous (RssAnon) KiB | Pss KiB |')
+    add('|---|---:|---:|---:|---:|')
+
+    def driver_sample(when):
+        return [x.get('%s_%s_kib' % (k, when)) for k in ('rss', 'private', 'anon', 'pss')]
+
+    def bench_sample(phase, when):
+        return [num(r, phase, '%s_%s_kib' % (k, when)) for k in ('rss', 'private', 'anon', 'pss')]
+
+    for label, values in (
+            ('idle, after connect', driver_sample('idle')),
+            ('after the round-trip phases: the level before the run', driver_sample('warm')),
+            ('after the throughput phases', driver_sample('before_soak')),
             ('after %s more commands (%d requesters)' % (fmt(soak_n, 0), b.p['soak_concurrency']),
-             x.get('rss_after_soak_kib'), x.get('anon_after_soak_kib')),
-            ('with %s sessions open' % fmt(n_sessions, 0), num(r, 'sessions', 'rss_open_kib'),
-             num(r, 'sessions', 'anon_open_kib')),
-            ('after canceling them', num(r, 'sessions', 'rss_after_kib'),
-             num(r, 'sessions', 'anon_after_kib')),
+             driver_sample('after_soak')),
+            ('with %s sessions open' % fmt(n_sessions, 0), bench_sample('sessions', 'open')),
+            ('after canceling them', bench_sample('sessions', 'after')),
             ('after opening and canceling %s sessions again: the level after the run'
-             % fmt(num(r, 'sessions_again', 'sessions_open'), 0), x.get('rss_final_kib'),
-             x.get('anon_final_kib'))):
-        add('| %s | %s | %s |' % (label, fmt(rss, 0), fmt(anon, 0)))
+             % fmt(num(r, 'sessions_again', 'sessions_open'), 0), driver_sample('final'))):
+        add('| %s | %s |' % (label, ' | '.join(fmt(v, 0) for v in values)))
     add('')
     add('| `reply:` command, one at a time | p50 ms | agent CPU µs/cmd |')
     add('|---|---:|---:|')
@@ -493,15 +513,7 @@ def report(b):
     add('')
 
     if any(k.startswith('cg_') for k in x):
-        add('### Instructions per request in the agent (callgrind)')
-        add('')
-        add('| Request | instructions |')
-        add('|---|---:|')
-        for name, label in (('ping', 'XEP-0199 ping'), ('reply', '`reply:` command'),
-                            ('dbus', '`dbus:` command'),
-                            ('multistage', 'multi-stage command (3 stages)')):
-            add('| %s | %s |' % (label, fmt(x.get('cg_%s_ir' % name), 0)))
-        add('')
+        lines.append(callgrind_report(b))
 
     add('### Targets (reported, not asserted)')
     add('')
@@ -516,6 +528,17 @@ def report(b):
         % (errors, ' (in %s)' % ', '.join(b.errors) if b.errors else '',
            fmt(x.get('agent_replays'), 0), fmt(x.get('runtime_s'), 0),
            fmt(x.get('loadavg_start'), 2), fmt(x.get('loadavg_end'), 2)))
+    return '\n'.join(lines) + '\n'
+
+
+def callgrind_report(b):
+    x = b.extra
+    lines = ['### Instructions per request in the agent (callgrind)', '',
+             '| Request | instructions |', '|---|---:|']
+    for name, label in (('ping', 'XEP-0199 ping'), ('reply', '`reply:` command'),
+                        ('dbus', '`dbus:` command'),
+                        ('multistage', 'multi-stage command (3 stages)')):
+        lines.append('| %s | %s |' % (label, fmt(x.get('cg_%s_ir' % name), 0)))
     return '\n'.join(lines) + '\n'
 
 
@@ -543,9 +566,15 @@ def targets(b):
                  '%s ms vs %s + 2 × %s = %s ms' % (fmt(dbus), fmt(ping), fmt(bare), fmt(bound)),
                  yes_no(None if bound is None or dbus is None else dbus <= bound)))
     idle = x.get('rss_idle_kib')
-    rows.append(('idle RSS < 8 MiB', '%s KiB (private %s KiB, shared libraries %s KiB)'
-                 % (fmt(idle, 0), fmt(x.get('anon_idle_kib'), 0), fmt(x.get('file_idle_kib'), 0)),
+    private = x.get('private_idle_kib')
+    shared = idle - private if idle is not None and private is not None else None
+    rows.append(('idle RSS < 8 MiB', '%s KiB: private %s KiB (anonymous %s KiB), pages of shared '
+                 'libraries also mapped by other processes %s KiB; Pss %s KiB'
+                 % (fmt(idle, 0), fmt(private, 0), fmt(x.get('anon_idle_kib'), 0), fmt(shared, 0),
+                    fmt(x.get('pss_idle_kib'), 0)),
                  yes_no(None if idle is None else idle < TARGET_IDLE_RSS_KIB)))
+    rows.append(('(not a target) idle private memory < 8 MiB', '%s KiB' % fmt(private, 0),
+                 yes_no(None if private is None else private < TARGET_IDLE_RSS_KIB)))
     a = num(r, top, 'agent_cpu_pct')
     s = num(r, top, 'server_cpu_pct')
     rows.append(('throughput bounded by the server, not the agent (%d requesters)' % CONCURRENCY[-1],
@@ -617,12 +646,16 @@ def main(argv):
                     help='--quick, then check that the table is complete (the meson test)')
     ap.add_argument('--callgrind', action='store_true',
                     help='also count the agent\'s instructions per request under callgrind')
+    ap.add_argument('--callgrind-only', action='store_true',
+                    help='only the callgrind phase: instructions per request, about 1 minute')
     ap.add_argument('--no-smacks', action='store_true',
                     help='run Prosody without stream management (XEP-0198)')
     ap.add_argument('--verbose', action='store_true', help='timestamps of each phase\'s steps')
     args = ap.parse_args(argv)
     if args.smoke:
         args.quick = True
+    if args.callgrind_only:
+        args.callgrind = True
     if H.slixmpp is None:
         print('python3-slixmpp is missing for /usr/bin/python3 (run tools/install-deps.sh)')
         return 1
@@ -634,7 +667,10 @@ def main(argv):
     b = Bench(args)
     failed = True
     try:
-        b.run_all()
+        if args.callgrind_only:
+            b.run_callgrind_only()
+        else:
+            b.run_all()
         failed = False
     except (H.Failure, PhaseFailed, subprocess.TimeoutExpired, H.Terminated, KeyboardInterrupt) as e:
         log('FAILED: %s' % (e or type(e).__name__))
@@ -643,7 +679,7 @@ def main(argv):
         traceback.print_exc(file=sys.stdout)
     finally:
         b.teardown(failed)
-    table = report(b)
+    table = callgrind_report(b) if args.callgrind_only else report(b)
     path = write_outputs(b, table)
     print()
     print(table)

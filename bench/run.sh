@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Runs the whole benchmark on loopback and prints the table (bench/README.md):
 #
-#   bench/run.sh [--quick | --smoke] [--callgrind] [--no-smacks] [--verbose]
+#   bench/run.sh [--quick | --smoke] [--callgrind | --callgrind-only] [--no-smacks] [--verbose]
 #                [--build-dir DIR] [--out DIR] [--no-build]
 #
 # It builds what it needs (meson compile -C DIR bench), then bench/driver.py starts a private
@@ -13,6 +13,7 @@
 #   --quick      every phase with a few requests and 1 s throughput phases (about 30 s)
 #   --smoke      --quick, then fail unless the table is complete (the meson test bench-smoke)
 #   --callgrind  also count the agent's instructions per request under valgrind
+#   --callgrind-only  only that: the set-up and the callgrind phase (about 1 minute)
 #   --no-smacks  Prosody without XEP-0198, to see what stream management costs
 #   --verbose    adhocd-bench prints timestamps of each phase's steps
 #   --no-build   use the build directory as it is
@@ -38,7 +39,7 @@ while (($#)); do
 		shift
 		;;
 	-h | --help)
-		sed -n '3,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '3,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)

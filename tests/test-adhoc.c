@@ -359,7 +359,7 @@ static void test_resend_runs_once(void)
             "<x xmlns='jabber:x:data' type='submit'><field var='n'><value>2</value></field></x>";
         const char *from = "bob@example.test/dup";
         size_t n0 = session_table_count(lb.agent->sessions), n;
-        char sid[64], attrs[160], *first;
+        char sid[64], attrs[160], *first, *deep;
         const char *a;
 
         /* As right after the agent's stream came back, when the server may resend. */
@@ -382,9 +382,30 @@ static void test_resend_runs_once(void)
         a = cmd(from, "r2", attrs, n2);
         CHECK(same_answer(a, first)); /* completed again from the window, not session-expired */
         free(first);
-        /* The session really is gone: a new request (new id) with that payload is refused. */
+        /* The session really is gone: a new request (new id) with that payload is refused, and
+         * so is the same id with one value changed deep in the payload (not a resend). */
         a = cmd(from, "r3", attrs, n2);
         HAS(a, "<session-expired");
+        a = cmd(
+            from, "r2", attrs,
+            "<x xmlns='jabber:x:data' type='submit'><field var='n'><value>3</value></field></x>");
+        HAS(a, "<session-expired");
+        /* Nor is an attribute moved from one element to another. */
+        a = cmd(
+            from, "r2", attrs,
+            "<x xmlns='jabber:x:data'><field var='n' type='submit'><value>2</value></field></x>");
+        HAS(a, "<session-expired");
+        /* A deeply nested payload is walked without recursion, and answered. */
+        deep = malloc(20000 * 7 + 1);
+        CHECK(deep);
+        for (int i = 0; i < 20000; i++) {
+                memcpy(deep + 3 * i, "<a>", 3);
+                memcpy(deep + 3 * 20000 + 4 * i, "</a>", 4);
+        }
+        deep[20000 * 7] = 0;
+        a = cmd(from, "r5", "node='hello'", deep);
+        HAS(a, "id=\"r5\"");
+        free(deep);
         /* The same id with another payload is another request, not a resend. */
         a = cmd(from, "r1", "node='hello'", NULL);
         HAS(a, "Hi bob@example.test");

@@ -83,6 +83,42 @@ static void test_ring_and_budget(void)
         CHECK_INT(dedup_check(d, "a@x/r", "0", 7, 2 * SEC, &ans), DEDUP_NEW);
 }
 
+static void test_index(void)
+{
+        /* Entries leave the hash index when the ring overwrites them, whichever bucket chain
+         * they share: exactly the last 8 requests are found, never an older one. */
+        _cleanup_(dedup_freep) struct dedup *d = dedup_new(8, 600 * SEC, 64, 1024);
+        const char *from[] = {"a@x/r", "b@x/r", "c@x/phone"}, *ans = NULL;
+        char id[16];
+
+        for (int i = 0; i < 1000; i++) {
+                snprintf(id, sizeof(id), "%d", i);
+                CHECK_INT(dedup_check(d, from[i % 3], id, 1, 1 * SEC, &ans), DEDUP_NEW);
+                for (int k = i; k >= 0 && k > i - 10; k--) {
+                        snprintf(id, sizeof(id), "%d", k);
+                        if (dedup_wants_answer(d, from[k % 3], id, 1 * SEC) != (k > i - 8))
+                                CHECK(!"the index and the ring disagree");
+                }
+        }
+        CHECK_INT(dedup_size(d, 1 * SEC), 8);
+
+        /* A reused id keeps its slot and is indexed once: the other entries are still found and
+         * a miss ends. */
+        for (int i = 992; i < 1000; i++) {
+                snprintf(id, sizeof(id), "%d", i);
+                CHECK_INT(dedup_check(d, from[i % 3], id, 2, 2 * SEC, &ans), DEDUP_NEW);
+        }
+        for (int i = 992; i < 1000; i++) {
+                snprintf(id, sizeof(id), "%d", i);
+                CHECK_INT(dedup_check(d, from[i % 3], id, 2, 2 * SEC, &ans), DEDUP_PENDING);
+        }
+        for (int i = 0; i < 100; i++) {
+                snprintf(id, sizeof(id), "missing-%d", i);
+                CHECK(!dedup_wants_answer(d, from[0], id, 2 * SEC));
+        }
+        CHECK_INT(dedup_size(d, 2 * SEC), 8);
+}
+
 static void test_many(void)
 {
         /* The agent's sizes, filled well past capacity: bounded, and clean under valgrind. */
@@ -110,6 +146,7 @@ int main(void)
         test_states();
         test_window();
         test_ring_and_budget();
+        test_index();
         test_many();
         return TESTS_RESULT();
 }

@@ -70,10 +70,62 @@ static void test_expiry(void)
         session_table_free(t);
 }
 
+static void test_index(void)
+{
+        /* Sessions freed in any order, across several growths of the table: every one left is
+         * found by its id, none of the freed, and the per-requester counts stay right. */
+        struct session_table *t = session_table_new();
+        enum { N = 300, OWNERS = 7 };
+        struct session *s[N];
+        char owner[64], gone[N][SESSION_ID_BYTES * 2 + 1];
+        struct session *x;
+
+        session_table_set_limits(t, &(struct session_limits){.idle_timeout = USEC_PER_SEC,
+                                                             .max_per_requester = N,
+                                                             .max_total = N});
+        for (int i = 0; i < N; i++) {
+                snprintf(owner, sizeof(owner), "u%d@example.test/r%d", i % OWNERS, i);
+                CHECK_INT(session_new(t, owner, "n", NULL, 1, &s[i]), 0);
+        }
+        for (int i = 0; i < N; i++)
+                if (i % 3 != 1) {
+                        memcpy(gone[i], s[i]->id, sizeof(gone[i]));
+                        session_free(s[i]);
+                        s[i] = NULL;
+                }
+        CHECK_INT(session_table_count(t), N / 3);
+        for (int i = 0; i < N; i++) {
+                if (s[i])
+                        CHECK(session_find(t, s[i]->id) == s[i]);
+                else
+                        CHECK(session_find(t, gone[i]) == NULL);
+        }
+        /* Each requester's limit is reached exactly at the sessions it has left. */
+        for (int i = 0; i < N; i++)
+                if (s[i]) {
+                        unsigned mine = 0;
+                        for (int k = 0; k < N; k++)
+                                mine += s[k] && streq(s[k]->owner_bare, s[i]->owner_bare);
+                        session_table_set_limits(
+                            t, &(struct session_limits){.idle_timeout = USEC_PER_SEC,
+                                                        .max_per_requester = mine,
+                                                        .max_total = N});
+                        CHECK_INT(session_new(t, s[i]->owner, "n", NULL, 1, &x), -EUSERS);
+                        session_table_set_limits(
+                            t, &(struct session_limits){.idle_timeout = USEC_PER_SEC,
+                                                        .max_per_requester = mine + 1,
+                                                        .max_total = N});
+                        CHECK_INT(session_new(t, s[i]->owner, "n", NULL, 1, &x), 0);
+                        session_free(x);
+                }
+        session_table_free(t);
+}
+
 int main(void)
 {
         test_ids();
         test_limits();
         test_expiry();
+        test_index();
         return TESTS_RESULT();
 }

@@ -89,6 +89,52 @@ static void test_redact(void)
         }
 }
 
+/* stanza_to_text() writes what xmpp_stanza_to_text() writes: escapes in text and attributes,
+ * xmlns left out when the parent has the same or on a jabber:client top element, empty
+ * elements, many attributes, long texts. */
+static void test_to_text(xmpp_ctx_t *ctx)
+{
+        static const char *const cases[] = {
+            "<iq type='result' to='a@example.test/r' id='x&amp;1' xml:lang='fr'/>",
+            "<iq xmlns='jabber:client' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>",
+            "<message xmlns='jabber:client' to='a@b'><body>a &lt; b &amp;&amp; c &gt; d "
+            "\"quoted\" 'single' \xc3\xa9</body></message>",
+            "<iq type='result' id='2'><command xmlns='http://jabber.org/protocol/commands' "
+            "node='a&quot;b' sessionid='s' status='completed'><note type='info'>Pong, "
+            "a@example.test.</note><x xmlns='jabber:x:data' type='form'><field var='f' "
+            "type='text-single' label='&lt;F&gt;'><value>v</value></field>"
+            "<field xmlns='jabber:x:data' var='g'/></x></command></iq>",
+            "<a xmlns='urn:a'><b xmlns='urn:b'><c xmlns='urn:a'>t</c></b>text<d/></a>",
+            "<e a1='1' a2='2' a3='3' a4='4' a5='5' a6='6' a7='7' a8='8' a9='9' a10='10' a11='11' "
+            "a12='12' a13='13' a14='14' a15='15' a16='16' a17='17' a18='18' a19='19' a20='20'/>",
+        };
+        char big[5000];
+
+        for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+                xmpp_stanza_t *st;
+                char *want, *got = NULL;
+                size_t len = 0;
+
+                if (i < sizeof(cases) / sizeof(cases[0]))
+                        st = xmpp_stanza_new_from_string(ctx, cases[i]);
+                else { /* longer than libstrophe's first buffer */
+                        memset(big, 'x', sizeof(big) - 1);
+                        big[sizeof(big) - 1] = 0;
+                        big[2000] = '<';
+                        st = xmpp_message_new(ctx, "chat", "a@b", "1");
+                        CHECK(st && xmpp_message_set_body(st, big) == XMPP_EOK);
+                }
+                CHECK(st);
+                want = to_text(st);
+                CHECK_INT(stanza_to_text(st, &got, &len), 0);
+                CHECK_STREQ(got, want);
+                CHECK_INT(len, strlen(want));
+                free(got);
+                xmpp_free(ctx, want);
+                xmpp_stanza_release(st);
+        }
+}
+
 static void test_actions(void)
 {
         CHECK_INT(adhoc_action_from_string(NULL), ADHOC_EXECUTE);
@@ -110,6 +156,7 @@ int main(void)
         ctx = xmpp_ctx_new(NULL, NULL);
         test_errors(ctx);
         test_redact();
+        test_to_text(ctx);
         test_actions();
         xmpp_ctx_free(ctx);
         xmpp_shutdown();
