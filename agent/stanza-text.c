@@ -3,6 +3,7 @@
  * attribute with snprintf() and allocates a copy of every escaped value; this writes the very
  * same text (tests/test-stanza.c compares the two) into one growing buffer, at a fraction of
  * the cost. Same rules: text and attribute values escape & < > ", attributes in double quotes,
+ * plus one: control characters XML cannot carry become U+FFFD,
  * an xmlns equal to the parent's (or jabber:client on the top element) left out. */
 #include <errno.h>
 #include <stdlib.h>
@@ -67,8 +68,17 @@ static void text_put_escaped(struct text *t, const char *s)
                 case '"':
                         e = "&quot;";
                         break;
-                default:
+                case '\t':
+                case '\n':
+                case '\r':
                         continue;
+                default:
+                        /* XML 1.0 has no other control characters: one that slipped through
+                         * would make the server close the stream. */
+                        if ((unsigned char)*s >= 0x20)
+                                continue;
+                        e = "\xef\xbf\xbd"; /* U+FFFD */
+                        break;
                 }
                 text_put(t, run, s - run);
                 text_puts(t, e);

@@ -92,6 +92,25 @@ static void test_redact(void)
 /* stanza_to_text() writes what xmpp_stanza_to_text() writes: escapes in text and attributes,
  * xmlns left out when the parent has the same or on a jabber:client top element, empty
  * elements, many attributes, long texts. */
+/* A control character XML cannot carry never reaches the stream, whatever put it there. */
+static void test_to_text_control(xmpp_ctx_t *ctx)
+{
+        xmpp_stanza_t *st = xmpp_message_new(ctx, "chat", "a@b\x01", "1");
+        char *got = NULL;
+        size_t len = 0;
+
+        CHECK(st && xmpp_message_set_body(st, "a\x02"
+                                              "b\tc\nd\re\x1f") == XMPP_EOK);
+        CHECK_INT(stanza_to_text(st, &got, &len), 0);
+        CHECK(got && strstr(got, "to=\"a@b\xef\xbf\xbd\""));
+        CHECK(got && strstr(got, "<body>a\xef\xbf\xbd"
+                                 "b\tc\nd\re\xef\xbf\xbd</body>"));
+        for (const char *p = got; p && *p; p++)
+                CHECK((unsigned char)*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r');
+        free(got);
+        xmpp_stanza_release(st);
+}
+
 static void test_to_text(xmpp_ctx_t *ctx)
 {
         static const char *const cases[] = {
@@ -157,6 +176,7 @@ int main(void)
         test_errors(ctx);
         test_redact();
         test_to_text(ctx);
+        test_to_text_control(ctx);
         test_actions();
         xmpp_ctx_free(ctx);
         xmpp_shutdown();
