@@ -4,8 +4,8 @@
  * the SRV records of _xmpp-client._tcp.DOMAIN (_xmpps-client for direct TLS) and the addresses
  * of their targets, or of DOMAIN itself on the default port when there are none, or of the
  * configured host only, using the C library's resolver (so nsswitch and /etc/hosts apply). It
- * writes "ADDRESS PORT" lines to a pipe and exits; the loop reads them, reaps it through a
- * child source, and kills it when it takes longer than the request's timeout.
+ * writes "ADDRESS PORT" lines (agent/child-call.c: read by the loop, the child killed when it
+ * takes longer than the request's timeout).
  */
 #include "resolve.h"
 
@@ -16,20 +16,12 @@
 #include <resolv.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define OUTPUT_MAX 4096 /* RESOLVE_MAX_ENDPOINTS lines fit */
+#include "child-call.h"
 
 struct resolve {
-        sd_event *event;
-        int fd;
-        sd_event_source *io, *child, *timer, *reaped;
-        char buf[OUTPUT_MAX];
-        size_t len;
-        bool eof, exited, failed;
-        bool canceled; /* freed by its owner: waits for its child, then frees itself */
+        struct child_call *call;
         resolve_done_t cb;
         void *userdata;
 };
@@ -242,199 +234,59 @@ static int lookup_default(const struct resolve_request *req, int fd)
         return n > 0 ? 0 : -ENOENT;
 }
 
-__attribute__((noreturn)) static void child_main(const struct resolve_request *req, int fd,
-                                                 pid_t parent)
-{
-        sigset_t all;
-
-        /* Dies with the agent (even if it went before this line), holds none of its descriptors
-         * (e.g. the old XMPP socket), and blocks none of the signals the agent blocks. */
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-                _exit(2);
-        sigemptyset(&all);
-        (void)sigprocmask(SIG_SETMASK, &all, NULL);
-        if (fd != 3 && dup2(fd, 3) < 0)
-                _exit(2);
-        (void)close_range(4, ~0U, 0);
-        _exit((req->lookup ?: lookup_default)(req, 3) < 0 ? 1 : 0);
-}
-
 /* ---- The loop's side ---- */
 
-/* In the child, the lookup that forked it: a memory checker following the fork (valgrind)
- * would otherwise report it lost when the child exits. */
-static struct resolve *volatile forked_from;
-
-/* Kills the child; the loop reaps it once it is gone (on_child_exit). */
-static void kill_child(struct resolve *r)
+static int run_lookup(const void *arg, int fd)
 {
-        if (r->child && !r->exited)
-                (void)sd_event_source_send_child_signal(r->child, SIGKILL, NULL, 0);
-}
+        const struct resolve_request *req = arg;
 
-static void resolve_destroy(struct resolve *r)
-{
-        /* Owned: a child still running here is killed and waited for, which happens only when
-         * the loop is gone (resolve_free()) or the child has exited. */
-        r->child = sd_event_source_unref(r->child);
-        r->io = sd_event_source_disable_unref(r->io);
-        r->timer = sd_event_source_disable_unref(r->timer);
-        r->reaped = sd_event_source_disable_unref(r->reaped);
-        if (r->fd >= 0)
-                close(r->fd);
-        sd_event_unref(r->event);
-        free(r);
+        return (req->lookup ?: lookup_default)(req, fd);
 }
 
 struct resolve *resolve_free(struct resolve *r)
 {
-        int state;
-
-        if (!r)
-                return NULL;
-        state = sd_event_get_state(r->event);
-        if (r->child && !r->exited && state >= 0 && state != SD_EVENT_FINISHED) {
-                /* Waiting for the killed child here could hold the loop (an NSS module stuck on
-                 * a hung mount): it is reaped from the loop, and r freed then (on_reaped). */
-                kill_child(r);
-                r->canceled = true;
-                r->cb = NULL;
-                r->io = sd_event_source_disable_unref(r->io);
-                r->timer = sd_event_source_disable_unref(r->timer);
-                return NULL;
+        if (r) {
+                child_call_free(r->call);
+                free(r);
         }
-        resolve_destroy(r);
         return NULL;
 }
 
-/* Reports once; the callback may free r. */
-static void finish(struct resolve *r, int error)
+/* The callback may free r. */
+static void on_answer(struct child_call *c, const char *output, size_t len, int error,
+                      void *userdata)
 {
         struct endpoint endpoints[RESOLVE_MAX_ENDPOINTS];
-        resolve_done_t cb = r->cb;
+        struct resolve *r = userdata;
         size_t n = 0;
 
-        if (!cb)
-                return;
-        r->cb = NULL;
-        r->io = sd_event_source_disable_unref(r->io);
-        r->timer = sd_event_source_disable_unref(r->timer);
-        if (error >= 0 &&
-            resolve_parse_endpoints(r->buf, r->len, endpoints, ELEMENTSOF(endpoints), &n) < 0)
+        if ((error >= 0 || error == -EIO) &&
+            resolve_parse_endpoints(output, len, endpoints, ELEMENTSOF(endpoints), &n) < 0) {
                 error = -EBADMSG;
-        if (error >= 0 && n == 0)
-                error = r->failed ? -ENOENT : -EADDRNOTAVAIL;
-        cb(r, endpoints, error < 0 ? 0 : n, error < 0 ? error : 0, r->userdata);
-}
-
-static void maybe_finish(struct resolve *r)
-{
-        if (r->eof && r->exited && !r->child)
-                finish(r, 0);
-}
-
-static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-        struct resolve *r = userdata;
-        ssize_t k;
-
-        for (;;) {
-                if (r->len == sizeof(r->buf)) {
-                        kill_child(r);
-                        finish(r, -EMSGSIZE);
-                        return 0;
-                }
-                k = read(fd, r->buf + r->len, sizeof(r->buf) - r->len);
-                if (k > 0) {
-                        r->len += (size_t)k;
-                        continue;
-                }
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 && errno == EAGAIN)
-                        return 0;
-                break; /* end of file, or an error: what came is all there is */
+                n = 0;
         }
-        r->eof = true;
-        r->io = sd_event_source_disable_unref(r->io);
-        maybe_finish(r);
-        return 0;
-}
-
-static int on_reaped(sd_event_source *s, void *userdata)
-{
-        struct resolve *r = userdata;
-
-        r->reaped = sd_event_source_disable_unref(r->reaped);
-        r->child = sd_event_source_unref(r->child); /* reaped already: nothing is killed */
-        if (r->canceled)
-                resolve_destroy(r);
-        else
-                maybe_finish(r);
-        return 0;
-}
-
-static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct resolve *r = userdata;
-
-        r->failed = si->si_code != CLD_EXITED || si->si_status != 0;
-        r->exited = true;
-        /* sd-event reaps the child once this returns: the rest waits for a fresh dispatch. */
-        return sd_event_add_defer(r->event, &r->reaped, on_reaped, r);
-}
-
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        struct resolve *r = userdata;
-
-        kill_child(r);
-        finish(r, -ETIMEDOUT);
-        return 0;
+        r->call = child_call_free(r->call); /* output is gone with it */
+        /* A lookup that failed after finding addresses still found them. */
+        if (n > 0)
+                error = 0;
+        else if (error == -EIO)
+                error = -ENOENT;
+        else if (error >= 0)
+                error = -EADDRNOTAVAIL;
+        r->cb(r, endpoints, n, error, r->userdata);
 }
 
 int resolve_start(sd_event *e, const struct resolve_request *req, resolve_done_t cb, void *userdata,
                   struct resolve **ret)
 {
         _cleanup_(resolve_freep) struct resolve *r = zalloc(sizeof(*r));
-        pid_t pid, parent = getpid();
-        int fds[2], k;
+        int k;
 
         if (!r)
                 return -ENOMEM;
-        r->fd = -1;
-        r->event = sd_event_ref(e);
         r->cb = cb;
         r->userdata = userdata;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        r->fd = fds[0];
-        pid = fork();
-        if (pid < 0) {
-                k = -errno;
-                close(fds[1]);
-                return k;
-        }
-        if (pid == 0) {
-                forked_from = r;
-                child_main(req, fds[1], parent);
-        }
-        close(fds[1]);
-        k = sd_event_add_child(e, &r->child, pid, WEXITED, on_child_exit, r);
-        if (k < 0) {
-                (void)kill(pid, SIGKILL);
-                (void)waitpid(pid, NULL, 0);
-                return k;
-        }
-        k = sd_event_source_set_child_process_own(r->child, true);
-        if (k >= 0 && fcntl(r->fd, F_SETFL, O_NONBLOCK) < 0)
-                k = -errno;
-        if (k >= 0)
-                k = sd_event_add_io(e, &r->io, r->fd, EPOLLIN, on_output, r);
-        if (k >= 0)
-                k = sd_event_add_time_relative(e, &r->timer, CLOCK_MONOTONIC, req->timeout,
-                                               10 * USEC_PER_MSEC, on_timeout, r);
+        k = child_call_start(e, run_lookup, req, req->timeout, on_answer, r, &r->call);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-call.h"
 #include "presence/presence-internal.h"
 #include "tests.h"
 
@@ -167,34 +168,113 @@ static void test_root_forms(void)
         presence_values_done(&v);
 }
 
+/* ---- disks ---- */
+
+static void on_measured(struct child_call *cc, const char *output, size_t len, int error,
+                        void *userdata)
+{
+        char **out = userdata;
+
+        CHECK_INT(error, 0);
+        *out = strndup(output, len);
+}
+
+/* The disk probes of c measured in a child, as the feature does, and read back into v. */
+static void measure(const struct presence_config *c, struct presence_values *v, int *results)
+{
+        _cleanup_(child_call_freep) struct child_call *cc = NULL;
+        _cleanup_free_ char *out = NULL;
+        sd_event *e = NULL;
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;
+
+        CHECK_INT(sd_event_new(&e), 0);
+        CHECK_INT(child_call_start(e, presence_disks_measure, c, 30 * USEC_PER_SEC, on_measured,
+                                   &out, &cc),
+                  0);
+        while (!out && now_usec(CLOCK_MONOTONIC) < deadline)
+                CHECK(sd_event_run(e, 100 * USEC_PER_MSEC) >= 0);
+        CHECK(out != NULL);
+        cc = child_call_free(cc);
+        CHECK_INT(presence_disks_read(c, out ?: "", out ? strlen(out) : 0, 0, v, results), 0);
+        sd_event_unref(e);
+}
+
 static void test_disk(void)
 {
+        char missing[512], used_root[600], free_root[600], used_missing[600];
+        struct presence_probe probes[] = {
+            {.kind = PRESENCE_PROBE_DISK, .path = root},
+            {.kind = PRESENCE_PROBE_LOAD},
+            {.kind = PRESENCE_PROBE_DISK, .path = missing},
+            {.kind = PRESENCE_PROBE_DISK, .path = (char *)"/proc"},
+        };
+        struct presence_config c = {.probes = probes, .n_probes = ELEMENTSOF(probes)};
         struct presence_values v = {0};
-        char missing[512];
+        int results[ELEMENTSOF(probes)] = {0};
         double used;
 
-        CHECK_INT(presence_probe_disk(root, &v), 0);
-        {
-                char name[600];
-                snprintf(name, sizeof(name), "disk_used_pct:%s", root);
-                used = num(&v, name);
-                CHECK(used >= 0 && used <= 100);
-                snprintf(name, sizeof(name), "disk_free_gb:%s", root);
-                CHECK(num(&v, name) >= 0);
-        }
         snprintf(missing, sizeof(missing), "%s/not-there", root);
-        CHECK_INT(presence_probe_disk(missing, &v), -ENOENT);
-        {
-                char name[600];
-                snprintf(name, sizeof(name), "disk_used_pct:%s", missing);
-                CHECK_STREQ(text(&v, name), "?");
-        }
+        snprintf(used_root, sizeof(used_root), "disk_used_pct:%s", root);
+        snprintf(free_root, sizeof(free_root), "disk_free_gb:%s", root);
+        snprintf(used_missing, sizeof(used_missing), "disk_used_pct:%s", missing);
+
+        measure(&c, &v, results);
+        CHECK_INT(results[0], 0);
+        used = num(&v, used_root);
+        CHECK(used >= 0 && used <= 100);
+        CHECK(num(&v, free_root) >= 0);
+        CHECK_INT(results[2], -ENOENT);
+        CHECK_STREQ(text(&v, used_missing), "?");
         /* A pseudo file system has no size: unknown rather than 0%. */
         if (access("/proc/self", F_OK) == 0) {
-                CHECK_INT(presence_probe_disk("/proc", &v), -ENODATA);
+                CHECK_INT(results[3], -ENODATA);
                 CHECK_STREQ(text(&v, "disk_used_pct:/proc"), "?");
         }
+        CHECK(!presence_values_get(&v, "load1")); /* not a disk probe: not the child's */
         presence_values_done(&v);
+
+        /* As df(1): used 750 of 950 available to users, rounded up; free in GiB. */
+        {
+                static const char out[] = "0 0 1000 250 200 1073741824\n";
+
+                CHECK_INT(presence_disks_read(&c, out, strlen(out), 0, &v, results), 0);
+                CHECK_INT(results[0], 0);
+                CHECK_STREQ(text(&v, used_root), "79");
+                CHECK_STREQ(text(&v, free_root), "200.0");
+                /* Not reported by a child that finished: it failed. */
+                CHECK_INT(results[2], -EIO);
+                CHECK_STREQ(text(&v, used_missing), "?");
+                presence_values_done(&v);
+        }
+        /* A child killed at its timeout, hung on the second mount: the first one's values are
+         * known, the rest carry the timeout; a cut last line is not trusted. */
+        {
+                static const char out[] = "0 0 1000 250 200 4096\n2 0 1000 2";
+
+                CHECK_INT(presence_disks_read(&c, out, strlen(out), -ETIMEDOUT, &v, results), 0);
+                CHECK_INT(results[0], 0);
+                CHECK_INT(results[2], -ETIMEDOUT);
+                CHECK_INT(results[3], -ETIMEDOUT);
+                CHECK_STREQ(text(&v, used_missing), "?");
+                presence_values_done(&v);
+        }
+        /* Lines that are not the child's: ignored (and their probes unknown). */
+        {
+                static const char out[] = "1 0 1 1 1 1\n"                     /* not a disk probe */
+                                          "9 0 1 1 1 1\n"                     /* no such probe */
+                                          "0 0 1 1 1\n"                       /* a field short */
+                                          "0 -1 1 1 1 1\n"                    /* a sign */
+                                          "0 0 1 1 1 1 1\n"                   /* a field too many */
+                                          "2 5000 0 0 0 0\n"                  /* not an errno */
+                                          "3 0 99999999999999999999 1 1 1\n"; /* too big */
+
+                CHECK_INT(presence_disks_read(&c, out, strlen(out), 0, &v, results), 0);
+                CHECK_INT(results[0], -EIO);
+                CHECK_INT(results[2], -EIO);
+                CHECK_INT(results[3], -EIO);
+                CHECK_STREQ(text(&v, used_root), "?");
+                presence_values_done(&v);
+        }
 }
 
 /* ---- failed_units ---- */
@@ -359,6 +439,12 @@ int main(void)
 {
         char proc[512];
 
+        sigset_t mask;
+
+        /* Children (the disk probes) are reaped by sd-event child sources. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
         if (!mkdtemp(root)) {
                 perror("mkdtemp");
                 return 1;

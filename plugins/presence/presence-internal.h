@@ -190,9 +190,13 @@ int presence_config_link(struct presence_config *c, const struct ynode *n,
 int presence_probe_load(const char *root, struct presence_values *v);
 int presence_probe_memory(const char *root, struct presence_values *v);
 int presence_probe_uptime(const char *root, struct presence_values *v);
-/* statvfs(): may block on a hung network file system (the loop stalls until it answers). */
-int presence_probe_disk(const char *path, struct presence_values *v);
-/* Runs one of the synchronous probes (not failed_units). */
+struct presence_disk_usage {
+        uint64_t blocks, bfree, bavail, frsize; /* as statvfs() gives them */
+};
+/* Sets disk_used_pct:PATH and disk_free_gb:PATH from u, or unknown when error < 0. Pure. */
+int presence_disk_set(const char *path, int error, const struct presence_disk_usage *u,
+                      struct presence_values *v);
+/* Runs one of the synchronous probes (not disk, not failed_units). */
 int presence_probe_run(const struct presence_probe *p, const char *root, struct presence_values *v);
 /* failed_units: opens *bus on first use (system bus, attached to event) and calls systemd's
  * ListUnitsFiltered(["failed"]) asynchronously; cb gets the reply. */
@@ -201,6 +205,17 @@ int presence_probe_failed_units_start(sd_bus **bus, sd_event *event, usec_t time
                                       sd_bus_slot **ret_slot);
 /* Reads the reply into failed_units (unknown on error); returns 0 or a negative errno. */
 int presence_probe_failed_units_finish(sd_bus_message *reply, struct presence_values *v);
+
+/* ---- disks.c: disk probes, measured in a child (statvfs() blocks on a hung mount) ---- */
+
+/* Runs in the child (agent/child-call.c): one line per disk probe of the configuration cfg,
+ * "INDEX ERRNO BLOCKS BFREE BAVAIL FRSIZE", in the order of the probes. */
+int presence_disks_measure(const void *cfg, int fd);
+/* Sets every disk probe's values from the child's output; error < 0 when the child did not
+ * finish (timeout...): the probes it did not report are unknown with that error. results
+ * (one per probe of c) gets each disk probe's outcome. Pure. */
+int presence_disks_read(const struct presence_config *c, const char *output, size_t len, int error,
+                        struct presence_values *v, int *results);
 
 /* ---- script.c: the probe script ---- */
 

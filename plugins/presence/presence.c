@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The presence feature on the loop: a timer runs the probes every interval (the synchronous
- * ones at once, failed_units and the script asynchronously), and when the last one is in,
- * the monitor decides what to publish and whom to alert. A run still going when the next
- * tick comes makes that tick skip, so runs never overlap.
- *
- * Known limitation: disk:PATH calls statvfs(), which blocks while a network file system does
- * not answer; the loop (XMPP included) then stalls until it does. Only list local mounts, or
- * check remote ones from the probe script, which is killed after its timeout.
+ * The presence feature on the loop: a timer runs the probes every interval (the /proc ones at
+ * once; the disks in a child, as statvfs() can hang on a network file system; failed_units
+ * and the script asynchronously), and when the last one is in, the monitor decides what to
+ * publish and whom to alert. A run still going when the next tick comes makes that tick skip,
+ * so runs never overlap.
  */
 #include <signal.h>
 #include <unistd.h>
 
+#include "child-call.h"
 #include "log.h"
 #include "presence-internal.h"
 
-#define BUS_TIMEOUT (10 * USEC_PER_SEC)
+#define BUS_TIMEOUT  (10 * USEC_PER_SEC)
+#define DISK_TIMEOUT (10 * USEC_PER_SEC)
 
 struct presence {
         const struct presence_config *cfg;
@@ -25,6 +24,7 @@ struct presence {
         sd_bus *bus;
         sd_bus_slot *units_slot;
         struct presence_script *script;
+        struct child_call *disks;
         struct presence_values values; /* of the run in progress */
         unsigned pending;              /* asynchronous probes not in yet */
         bool running;
@@ -97,6 +97,58 @@ static int on_units(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
+static void disks_outcome(struct presence *p, const int *results, int error)
+{
+        const struct presence_config *c = p->cfg;
+
+        for (size_t i = 0; i < c->n_probes; i++) {
+                int r = results ? results[i] : error;
+
+                if (c->probes[i].kind != PRESENCE_PROBE_DISK)
+                        continue;
+                probe_outcome(p, i, c->probes[i].label, r,
+                              r == -ETIMEDOUT ? "no answer within 10 s: a hung mount?" : NULL);
+        }
+}
+
+static void on_disks(struct child_call *cc, const char *output, size_t len, int error,
+                     void *userdata)
+{
+        struct presence *p = userdata;
+        _cleanup_free_ int *results = calloc(p->cfg->n_probes, sizeof(int));
+        int r = results ? presence_disks_read(p->cfg, output, len, error, &p->values, results)
+                        : -ENOMEM;
+
+        p->disks = child_call_free(p->disks);
+        if (r < 0)
+                log_error("presence: out of memory");
+        disks_outcome(p, r < 0 ? NULL : results, r);
+        run_one_done(p);
+}
+
+/* The disk probes in a child; if it cannot start, their values are unknown. */
+static void disks_start(struct presence *p)
+{
+        const struct presence_config *c = p->cfg;
+        bool any = false;
+        int r;
+
+        for (size_t i = 0; i < c->n_probes; i++)
+                any = any || c->probes[i].kind == PRESENCE_PROBE_DISK;
+        if (!any)
+                return;
+        r = child_call_start(p->host.event, presence_disks_measure, c, DISK_TIMEOUT, on_disks, p,
+                             &p->disks);
+        if (r >= 0) {
+                p->pending++;
+                return;
+        }
+        for (size_t i = 0; i < c->n_probes; i++)
+                if (c->probes[i].kind == PRESENCE_PROBE_DISK)
+                        (void)presence_disk_set(c->probes[i].path, r, NULL, &p->values);
+        disks_outcome(p, NULL, r);
+}
+
 static void on_script(struct presence_script *s, const struct presence_values *v, const char *error,
                       void *userdata)
 {
@@ -123,7 +175,10 @@ static void run_start(struct presence *p)
         }
         p->running = true;
         p->pending = 1; /* this function's own share, so that nothing finishes the run early */
+        disks_start(p);
         for (size_t i = 0; i < c->n_probes; i++) {
+                if (c->probes[i].kind == PRESENCE_PROBE_DISK)
+                        continue;
                 if (c->probes[i].kind != PRESENCE_PROBE_FAILED_UNITS) {
                         r = presence_probe_run(&c->probes[i], c->root, &p->values);
                         probe_outcome(p, i, c->probes[i].label, r, NULL);
@@ -191,6 +246,7 @@ static void presence_stop(void *state)
                 return;
         presence_control_detach(p);
         presence_script_free(p->script);
+        child_call_free(p->disks);
         sd_bus_slot_unref(p->units_slot);
         sd_bus_close_unref(p->bus);
         sd_event_source_disable_unref(p->tick);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Built-in probes. load, memory and uptime read ROOT/proc (ROOT is presence.root, a fake tree
- * in tests); disk:PATH calls statvfs(PATH); failed_units asks systemd over the system bus,
- * asynchronously. A probe that fails leaves its values unknown ('?') and returns why; the
- * caller logs. Numbers are formatted in the C locale (the daemon never calls setlocale()).
+ * in tests); disk:PATH values come from statvfs(PATH) in a child (disks.c); failed_units asks
+ * systemd over the system bus, asynchronously. A probe that fails leaves its values unknown ('?')
+ * and returns why; the caller logs. Numbers are formatted in the C locale (the daemon never calls
+ * setlocale()).
  */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "presence-internal.h"
@@ -199,25 +199,24 @@ int presence_probe_uptime(const char *root, struct presence_values *v)
         return presence_values_set_num(v, "uptime", text, (double)s);
 }
 
-int presence_probe_disk(const char *path, struct presence_values *v)
+int presence_disk_set(const char *path, int error, const struct presence_disk_usage *u,
+                      struct presence_values *v)
 {
         _cleanup_free_ char *used_name = NULL, *free_name = NULL;
-        struct statvfs st;
-        double used, avail;
-        int r = 0;
+        double used = 0, avail = 0;
 
         if (asprintf(&used_name, "disk_used_pct:%s", path) < 0 ||
             asprintf(&free_name, "disk_free_gb:%s", path) < 0)
                 return -ENOMEM;
-        if (statvfs(path, &st) < 0)
-                r = -errno;
-        used = r < 0 ? 0 : (double)(st.f_blocks - st.f_bfree) * (double)st.f_frsize;
-        avail = r < 0 ? 0 : (double)st.f_bavail * (double)st.f_frsize;
-        if (r >= 0 && (st.f_bfree > st.f_blocks || used + avail <= 0))
-                r = -ENODATA; /* a pseudo file system has no size */
-        if (r < 0) {
+        if (error >= 0) {
+                used = (double)(u->blocks - u->bfree) * (double)u->frsize;
+                avail = (double)u->bavail * (double)u->frsize;
+                if (u->bfree > u->blocks || used + avail <= 0)
+                        error = -ENODATA; /* a pseudo file system has no size */
+        }
+        if (error < 0) {
                 const char *names[] = {used_name, free_name};
-                return set_unknown(v, names, ELEMENTSOF(names), r);
+                return set_unknown(v, names, ELEMENTSOF(names), error);
         }
         /* As df(1) does: rounded up, and relative to what non-root users can get. */
         if (presence_values_setf(v, used_name, "%.0f", round_up(100 * used / (used + avail))) < 0 ||
@@ -233,12 +232,11 @@ int presence_probe_run(const struct presence_probe *p, const char *root, struct 
                 return presence_probe_load(root, v);
         case PRESENCE_PROBE_MEMORY:
                 return presence_probe_memory(root, v);
-        case PRESENCE_PROBE_DISK:
-                return presence_probe_disk(p->path, v);
         case PRESENCE_PROBE_UPTIME:
                 return presence_probe_uptime(root, v);
-        case PRESENCE_PROBE_FAILED_UNITS:
-                break; /* asynchronous: presence_probe_failed_units_start() */
+        case PRESENCE_PROBE_DISK:         /* in a child: disks.c */
+        case PRESENCE_PROBE_FAILED_UNITS: /* asynchronous: presence_probe_failed_units_start() */
+                break;
         }
         return -EOPNOTSUPP;
 }

@@ -296,11 +296,42 @@ def test_back_to_normal(env):
     wait_agent_presence(env, alice, lambda show, st: show is None, 'presence back to available')
 
 
+def test_disk_probes(env):
+    """disk:PATH, measured in a child process (statvfs() can hang on a network mount): the
+    used share of a real directory, and '?' for a path that does not exist."""
+    alice = env.client('alice')
+    before = len(agent_presences(env, alice))
+    missing = os.path.join(STATE['root'], 'not-there')
+    text = PRESENCE.replace('probes: {{builtin: [load, memory]}}',
+                            'probes: {{builtin: [load, memory, "disk:{root}", "disk:MISSING"]}}')
+    text = text.replace('status: {{en: "load {{load1}} · mem {{mem_used_pct}}%", fr: "charge {{load1}} · mém {{mem_used_pct}} %"}}',
+                        'status: "disk {{disk_used_pct:{root}}}% free {{disk_free_gb:{root}}} '
+                        'other {{disk_used_pct:MISSING}}"')
+    text = text.replace('MISSING', missing)
+    expect(text != PRESENCE, 'the test could not rewrite the presence section')
+    mark = env.agent.log_mark()
+    env.agent.write_config(H.STANDARD_POLICY + text.format(root=STATE['root'], min_update='1s',
+                                                           max_per_hour=MAX_PER_HOUR))
+    env.agent.send_signal(signal.SIGHUP)
+    env.agent.wait_log(r'Configuration reloaded', since=mark, what='the reload')
+    _show, statuses = wait_agent_presence(env, alice, lambda show, st: (st.get('') or st.get(None) or
+                                                                        next(iter(st.values()), '')).startswith('disk '),
+                                          'the presence with the disk probes', since=before)
+    status = next(iter(statuses.values()))
+    m = re.fullmatch(r'disk ([0-9]+)% free ([0-9]+\.[0-9]) other \?', status)
+    expect(m is not None, 'status %r: expected "disk N%% free G other ?"' % status)
+    st = os.statvfs(STATE['root'])
+    used = (st.f_blocks - st.f_bfree) * st.f_frsize
+    avail = st.f_bavail * st.f_frsize
+    want = -(-100 * used // (used + avail))
+    expect(abs(int(m.group(1)) - want) <= 1, 'disk used %s%%, statvfs says %d%%' % (m.group(1), want))
+
+
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [test_start, test_subscriber_sees_status, test_nothing_sent_without_change,
                                test_failed_probe_shows_question_mark, test_reload_with_long_min_update,
                                test_text_change_held_back, test_show_change_is_prompt_and_alerts,
                                test_other_rule, test_recovery, test_alerts_rate_limited,
                                test_set_status_invisible_to_others, test_set_status, test_last_activity,
-                               test_back_to_normal],
+                               test_back_to_normal, test_disk_probes],
                     subscribe=('alice',), start_agent=False))
