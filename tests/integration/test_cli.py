@@ -86,6 +86,34 @@ def test_valid_config(env):
     check(f, ACCOUNT + H.STANDARD_POLICY, None, 'the integration tests\' policy', exit_code=0)
 
 
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+
+
+def test_shipped_files_are_valid(env):
+    """What the project ships loads: examples/adhocd.yaml (its install paths mapped to the
+    source tree), the demo's configuration, and every file of policies/ included together, with
+    and without basic.yaml's access lists."""
+    f = Files(env)
+    policies = os.path.join(SOURCE, 'policies')
+    with open(os.path.join(SOURCE, 'examples', 'adhocd.yaml')) as fh:
+        text = fh.read()
+    expect('/usr/share/adhocd/policies/' in text and '/etc/adhocd/password' in text,
+           'examples/adhocd.yaml no longer names the paths this test maps')
+    text = text.replace('/usr/share/adhocd/policies/', policies + '/')
+    text = text.replace('/etc/adhocd/password', f.pw)
+    check(f, text, None, 'examples/adhocd.yaml', exit_code=0)
+
+    names = sorted(n for n in os.listdir(policies) if n.endswith('.yaml'))
+    expect('basic.yaml' in names and 'hello.yaml' in names, 'policies/: %r' % names)
+    includes = ''.join('  - %s\n' % os.path.join(policies, n) for n in names)
+    check(f, ACCOUNT + 'include:\n' + includes, None, 'policies/*.yaml together', exit_code=0)
+
+    # The demo's file, with the account keys examples/demo.sh sets.
+    with open(os.path.join(SOURCE, 'examples', 'demo.yaml')) as fh:
+        demo = H.render_demo_config(fh.read(), {'password_file': f.pw, 'ca_file': None})
+    check(f, demo, None, 'examples/demo.yaml', exit_code=0)
+
+
 def test_each_mistake_with_its_line(env):
     f = Files(env)
     a = ACCOUNT.count('\n')  # the commands start on line a + 1
@@ -178,6 +206,7 @@ if __name__ == '__main__':
         test_refuses_root,
         test_version,
         test_valid_config,
+        test_shipped_files_are_valid,
         test_each_mistake_with_its_line,
         test_hostile_yaml,
         test_password_file_mode_warning,
