@@ -60,7 +60,9 @@ def main():
         # l10n(lang, something) whose msgid is not a literal must get it from an N_() mark.
         for m in ANY_CALL.finditer(text):
             arg = m.group(1).strip()
-            if not arg.startswith('"') and not re.fullmatch(r'[\w\[\]\.>\-]+', arg):
+            # A name, a member or a call returning a marked msgid: tables[i].text, f(x).
+            if not arg.startswith('"') and not re.fullmatch(r'[\w\[\]\.>\-]+(\([\w\.>\-]*)?',
+                                                            arg):
                 line = text.count('\n', 0, m.start()) + 1
                 print(f'{path.relative_to(root)}:{line}: l10n() needs a literal or a name, '
                       f'not "{arg}"')
