@@ -9,10 +9,9 @@
 #include "agent.h"
 #include "audit.h"
 #include "jid.h"
+#include "l10n.h"
 #include "log.h"
 #include "template.h"
-
-#define NOT_CONFIRMED_NOTE "Not confirmed; nothing was done."
 
 int adhoc_action_from_string(const char *s)
 {
@@ -267,7 +266,7 @@ static void send_form_stage_note(const struct ctx *c, struct session *s,
         const struct form *f = stage_form(c, s, !keep);
 
         if (!f) {
-                reply_error(c, XERR_INTERNAL, "The form could not be prepared");
+                reply_error(c, XERR_INTERNAL, l10n(s->lang, "The form could not be prepared"));
                 return;
         }
         if (c->cmd->action->live && !confirm) {
@@ -331,7 +330,7 @@ static void send_result(const struct ctx *c, const char *sid, const struct actio
         for (size_t i = 0; i < res->n_notes && ok; i++)
                 ok = command_add_note(cmd, res->notes[i].type, res->notes[i].text) >= 0;
         if (ok && res->n_notes == 0 && (!res->form || form_result_is_empty(res->form)))
-                ok = command_add_note(cmd, NOTE_INFO, "Done.") >= 0;
+                ok = command_add_note(cmd, NOTE_INFO, l10n(c->origin.lang, "Done.")) >= 0;
         if (ok && res->form) {
                 /* Clients treat any data form as something to fill in: only real results. */
                 xmpp_stanza_t *x = form_result_build(c->x, res->form);
@@ -387,7 +386,9 @@ static void send_result_later(const struct ctx *c, const struct action_result *r
         _cleanup_free_ char *body = NULL;
         char *t;
 
-        if (asprintf(&body, "Your command '%s' finished while adhocd was offline:", c->node) < 0)
+        if (asprintf(&body,
+                     l10n(c->origin.lang, "Your command '%s' finished while adhocd was offline:"),
+                     c->node) < 0)
                 return;
         for (size_t i = 0; i < res->n_notes; i++) {
                 if (asprintf(&t, "%s\n[%s] %s", body, note_type_to_string(res->notes[i].type),
@@ -463,7 +464,7 @@ void adhoc_request_abort(struct adhoc_request *req, const char *why)
 
         if (req->command->action->cancel)
                 req->command->action->cancel(&req->call);
-        reply_error(&c, XERR_SERVICE_UNAVAILABLE, why);
+        reply_error(&c, XERR_SERVICE_UNAVAILABLE, l10n(c.origin.lang, why));
         audit(&c, "action", "aborted", why);
         request_free(req);
 }
@@ -527,7 +528,7 @@ static int read_answer(struct ctx *c, struct session *s, xmpp_stanza_t *x, const
         int r = 0;
 
         if (x)
-                r = form_parse_submit(x, &type, submitted, ret_err);
+                r = form_parse_submit_lang(x, s->lang, &type, submitted, ret_err);
         if (r >= 0 && type == FORM_CANCEL) {
                 send_completed_note(c, s, "canceled", NOTE_INFO, NULL);
                 audit(c, stage, "canceled", NULL);
@@ -541,7 +542,7 @@ static int read_answer(struct ctx *c, struct session *s, xmpp_stanza_t *x, const
         if (r < 0) {
                 audit(c, stage, "rejected", var ? var : "malformed form");
                 if (!*ret_err)
-                        *ret_err = strdup("The form could not be read.");
+                        *ret_err = strdup(l10n(s->lang, "The form could not be read."));
         }
         return r;
 }
@@ -586,7 +587,8 @@ static void handle_confirm_submit(struct ctx *c, struct session *s, xmpp_stanza_
                 return;
         }
         if (!streq_ptr(form_values_first(&clean, "confirm"), "1")) {
-                send_completed_note(c, s, "completed", NOTE_INFO, NOT_CONFIRMED_NOTE);
+                send_completed_note(c, s, "completed", NOTE_INFO,
+                                    l10n(s->lang, "Not confirmed; nothing was done."));
                 audit(c, "confirm", "not-confirmed", NULL);
                 session_done(c->a, s);
                 return;
@@ -604,7 +606,8 @@ static void start_session(struct ctx *c, int action, const char *lang)
                 return;
         }
         if (action != ADHOC_EXECUTE) {
-                reply_error(c, XERR_BAD_ACTION, "A new session starts with execute");
+                reply_error(c, XERR_BAD_ACTION,
+                            l10n(c->origin.lang, "A new session starts with execute"));
                 return;
         }
         r = session_new(c->a->sessions, c->origin.from, c->node, lang, now_usec(CLOCK_MONOTONIC),
@@ -616,7 +619,9 @@ static void start_session(struct ctx *c, int action, const char *lang)
                                     : strerror(-r));
                 reply_error(
                     c, r == -EUSERS || r == -EBUSY ? XERR_RESOURCE_CONSTRAINT : XERR_INTERNAL,
-                    r == -EUSERS ? "You have too many open sessions; finish or cancel one" : NULL);
+                    r == -EUSERS ? l10n(c->origin.lang,
+                                        "You have too many open sessions; finish or cancel one")
+                                 : NULL);
                 return;
         }
         agent_schedule_expiry(c->a);
@@ -662,11 +667,12 @@ static void continue_session(struct ctx *c, struct session *s, int action, xmpp_
 
         if (s->busy) {
                 if (action == ADHOC_CANCEL) {
-                        adhoc_request_abort(s->busy, "Canceled by the requester");
+                        adhoc_request_abort(s->busy, N_("Canceled by the requester"));
                         send_completed_note(c, NULL, "canceled", NOTE_INFO, NULL);
                         return;
                 }
-                reply_error(c, XERR_RESOURCE_CONSTRAINT, "The command is still running");
+                reply_error(c, XERR_RESOURCE_CONSTRAINT,
+                            l10n(c->origin.lang, "The command is still running"));
                 return;
         }
         s->last_used = now_usec(CLOCK_MONOTONIC);
@@ -731,7 +737,8 @@ void adhoc_handle(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
 
         bare = c.origin.from ? jid_bare(c.origin.from) : NULL;
         if (!bare || isempty(c.node)) {
-                reply_error(&c, XERR_BAD_REQUEST, "A command needs a sender and a node");
+                reply_error(&c, XERR_BAD_REQUEST,
+                            l10n(c.origin.lang, "A command needs a sender and a node"));
                 goto out;
         }
         c.bare = bare;
@@ -755,7 +762,7 @@ void adhoc_handle(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
         if (!agent_rate_allow(a, bare, c.start)) {
                 audit(&c, sid ? "session" : "execute", "refused", "rate limit");
                 reply_error(&c, XERR_RESOURCE_CONSTRAINT,
-                            "Too many requests; wait a minute and try again");
+                            l10n(c.origin.lang, "Too many requests; wait a minute and try again"));
                 goto out;
         }
         if (!sid) {

@@ -27,7 +27,8 @@ struct adhoc_request {
 
 /* Handles an <iq type='set'> carrying <command xmlns='http://jabber.org/protocol/commands'/>. */
 void adhoc_handle(struct agent *a, xmpp_stanza_t *iq, xmpp_stanza_t *command);
-/* Cancels an in-flight request and answers it with an error explaining why. */
+/* Cancels an in-flight request and answers it with an error explaining why (an l10n() msgid:
+ * the answer is in the requester's language, the audit line in English). */
 void adhoc_request_abort(struct adhoc_request *req, const char *why);
 
 /* Parses the action attribute; -EINVAL for an unknown action. NULL means execute. */

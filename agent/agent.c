@@ -10,6 +10,7 @@
 #include "dedup.h"
 #include "disco.h"
 #include "jid.h"
+#include "l10n.h"
 #include "log.h"
 #include "stanza.h"
 
@@ -124,7 +125,7 @@ static void send_reply(struct agent *a, xmpp_stanza_t *iq, enum xerr fallback, x
         struct iq_origin o;
 
         if (!reply) {
-                if (iq_origin_init(&o, iq, NULL) < 0)
+                if (iq_origin_init(&o, iq, stanza_get_lang(iq)) < 0)
                         return;
                 reply = iq_error_new(xconn_ctx(a->xc), &o, fallback, NULL, NULL);
                 iq_origin_done(&o);
@@ -554,7 +555,7 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
         a->stopping = true;
         if (xconn_is_online(a->xc))
                 send_presence(a, "unavailable", NULL);
-        abort_all(a, "adhocd is shutting down");
+        abort_all(a, N_("adhocd is shutting down"));
         /* While still online: detached jobs tell their requesters they were interrupted. */
         shutdown_backends();
         xconn_stop(a->xc, on_stopped);
@@ -673,7 +674,7 @@ struct agent *agent_free(struct agent *a)
         if (!a)
                 return NULL;
         if (a->xc)
-                abort_all(a, "adhocd is stopping");
+                abort_all(a, N_("adhocd is stopping"));
         features_stop(a);
         shutdown_backends();
         free(a->show);

@@ -3,6 +3,7 @@
  * from the window instead of being handled again. */
 #include "dedup.h"
 
+#include "l10n.h"
 #include "log.h"
 #include "stanza.h"
 #include "xmpp.h"
@@ -85,11 +86,11 @@ static void answer_forgotten(struct xconn *xc, xmpp_stanza_t *iq)
 {
         struct iq_origin o;
 
-        if (iq_origin_init(&o, iq, NULL) < 0)
+        if (iq_origin_init(&o, iq, stanza_get_lang(iq)) < 0)
                 return;
         xconn_send_consume(xc, iq_error_new(xconn_ctx(xc), &o, XERR_NOT_ALLOWED,
-                                            "This request was already handled; its answer is "
-                                            "no longer available",
+                                            l10n(o.lang, "This request was already handled; its "
+                                                         "answer is no longer available"),
                                             NULL));
         iq_origin_done(&o);
 }

@@ -17,7 +17,6 @@ char *form_oneline(const char *s);
 int form_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
 /* How many bytes of v a message shows: about 64, cut on a UTF-8 character boundary. */
 int form_shown_len(const char *v) _pure_;
-#define VALUE_FMT     "'%.*s%s'"
 #define VALUE_ARGS(v) form_shown_len(v), (v), strlen(v) > (size_t)form_shown_len(v) ? "..." : ""
 
 static inline void form_stanza_releasep(xmpp_stanza_t **p)

@@ -4,54 +4,64 @@
 #include "form.h"
 #include "form-internal.h"
 #include "jid.h"
+#include "l10n.h"
 
-static const char *datatype_noun(enum form_datatype dt)
+static const char *datatype_noun(enum form_datatype dt, const char *lang)
 {
         switch (dt) {
         case FORM_DT_STRING:
-                return "a string";
+                return l10n(lang, "a string");
         case FORM_DT_INTEGER:
-                return "an integer";
+                return l10n(lang, "an integer");
         case FORM_DT_INT:
-                return "an integer from -2147483648 to 2147483647";
+                return l10n(lang, "an integer from -2147483648 to 2147483647");
         case FORM_DT_LONG:
-                return "an integer from -9223372036854775808 to 9223372036854775807";
+                return l10n(lang, "an integer from -9223372036854775808 to 9223372036854775807");
         case FORM_DT_SHORT:
-                return "an integer from -32768 to 32767";
+                return l10n(lang, "an integer from -32768 to 32767");
         case FORM_DT_BYTE:
-                return "an integer from -128 to 127";
+                return l10n(lang, "an integer from -128 to 127");
         case FORM_DT_UNSIGNED_INT:
-                return "an integer from 0 to 4294967295";
+                return l10n(lang, "an integer from 0 to 4294967295");
         case FORM_DT_NON_NEGATIVE_INTEGER:
-                return "an integer of 0 or more";
+                return l10n(lang, "an integer of 0 or more");
         case FORM_DT_POSITIVE_INTEGER:
-                return "an integer of 1 or more";
+                return l10n(lang, "an integer of 1 or more");
         case FORM_DT_DECIMAL:
-                return "a decimal number";
+                return l10n(lang, "a decimal number");
         case FORM_DT_DOUBLE:
-                return "a number";
+                return l10n(lang, "a number");
         case FORM_DT_BOOLEAN:
-                return "a boolean (true or false)";
+                return l10n(lang, "a boolean (true or false)");
         case FORM_DT_DATE:
-                return "a date (YYYY-MM-DD)";
+                return l10n(lang, "a date (YYYY-MM-DD)");
         case FORM_DT_DATETIME:
-                return "a date and time (YYYY-MM-DDThh:mm:ss)";
+                return l10n(lang, "a date and time (YYYY-MM-DDThh:mm:ss)");
         case FORM_DT_TIME:
-                return "a time (hh:mm:ss)";
+                return l10n(lang, "a time (hh:mm:ss)");
         case FORM_DT_ANYURI:
-                return "a URI";
+                return l10n(lang, "a URI");
         case FORM_DT_LANGUAGE:
-                return "a language tag";
+                return l10n(lang, "a language tag");
         case _FORM_DT_MAX:
                 break;
         }
-        return "valid";
+        return l10n(lang, "valid");
 }
 
-static int check_range(const struct form_field *f, const char *value, char **ret_error)
+/* The field as the requester sees it: its label in lang, else the default name. */
+static const char *field_name(const struct form_field *f, const char *lang)
+{
+        const char *local = lang ? i18n_pick(&f->label, lang) : NULL;
+
+        return isempty(local) ? form_field_name(f) : local;
+}
+
+static int check_range(const struct form_field *f, const char *value, const char *lang,
+                       char **ret_error)
 {
         enum form_datatype dt = f->validate.datatype;
-        const char *name = form_field_name(f);
+        const char *name = field_name(f, lang);
         int c, r;
 
         if (!form_datatype_is_ordered(dt))
@@ -59,23 +69,29 @@ static int check_range(const struct form_field *f, const char *value, char **ret
         if (f->validate.min) {
                 r = form_datatype_compare(dt, value, f->validate.min, &c);
                 if (r == -EDOM)
-                        return form_error(ret_error, "%s: %.*s%s is not within the allowed range",
+                        return form_error(ret_error,
+                                          l10n(lang, "%s: %.*s%s is not within the allowed range"),
                                           name, VALUE_ARGS(value));
                 if (r < 0)
-                        return form_error(ret_error, "%s: the form's range is invalid", name);
+                        return form_error(ret_error, l10n(lang, "%s: the form's range is invalid"),
+                                          name);
                 if (c < 0)
-                        return form_error(ret_error, "%s: %.*s%s is below the minimum %s", name,
+                        return form_error(ret_error,
+                                          l10n(lang, "%s: %.*s%s is below the minimum %s"), name,
                                           VALUE_ARGS(value), f->validate.min);
         }
         if (f->validate.max) {
                 r = form_datatype_compare(dt, value, f->validate.max, &c);
                 if (r == -EDOM)
-                        return form_error(ret_error, "%s: %.*s%s is not within the allowed range",
+                        return form_error(ret_error,
+                                          l10n(lang, "%s: %.*s%s is not within the allowed range"),
                                           name, VALUE_ARGS(value));
                 if (r < 0)
-                        return form_error(ret_error, "%s: the form's range is invalid", name);
+                        return form_error(ret_error, l10n(lang, "%s: the form's range is invalid"),
+                                          name);
                 if (c > 0)
-                        return form_error(ret_error, "%s: %.*s%s is above the maximum %s", name,
+                        return form_error(ret_error,
+                                          l10n(lang, "%s: %.*s%s is above the maximum %s"), name,
                                           VALUE_ARGS(value), f->validate.max);
         }
         return 0;
@@ -102,22 +118,29 @@ static int regex_matches_whole(const regex_t *re, const char *pattern, const cha
         return r;
 }
 
-int form_check_value(const struct form_field *f, const char *value, char **ret_error)
+static int check_value(const struct form_field *f, const char *value, const char *lang,
+                       char **ret_error)
 {
-        const char *name = form_field_name(f);
+        const char *name = field_name(f, lang);
         int r;
 
         if (!form_datatype_check(f->validate.datatype, value))
-                return form_error(ret_error, "%s: " VALUE_FMT " is not %s", name, VALUE_ARGS(value),
-                                  datatype_noun(f->validate.datatype));
-        r = check_range(f, value, ret_error);
+                return form_error(ret_error, l10n(lang, "%s: '%.*s%s' is not %s"), name,
+                                  VALUE_ARGS(value), datatype_noun(f->validate.datatype, lang));
+        r = check_range(f, value, lang, ret_error);
         if (r < 0)
                 return r;
         if (f->validate.has_regex &&
             !regex_matches_whole(&f->validate.compiled, f->validate.regex, value))
-                return form_error(ret_error, "%s: " VALUE_FMT " does not match the pattern %s",
-                                  name, VALUE_ARGS(value), strempty(f->validate.regex));
+                return form_error(ret_error,
+                                  l10n(lang, "%s: '%.*s%s' does not match the pattern %s"), name,
+                                  VALUE_ARGS(value), strempty(f->validate.regex));
         return 0;
+}
+
+int form_check_value(const struct form_field *f, const char *value, char **ret_error)
+{
+        return check_value(f, value, NULL, ret_error);
 }
 
 static bool field_is_single(enum form_field_type t)
@@ -148,8 +171,8 @@ static void strv_remove(char **l, size_t i)
 
 /* The submitted values as a fresh strv: text-multi split into lines (trailing empty lines
  * dropped), and empty values dropped elsewhere, since clients send <value/> for "nothing". */
-static int collect_values(const struct form_field *f, char *const *in, char ***ret,
-                          char **ret_error)
+static int collect_values(const struct form_field *f, char *const *in, const char *lang,
+                          char ***ret, char **ret_error)
 {
         _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
         bool multi = f->type == FORM_FIELD_TEXT_MULTI;
@@ -161,8 +184,8 @@ static int collect_values(const struct form_field *f, char *const *in, char ***r
         /* Counted before splitting anything, so that a flood of line breaks costs nothing. */
         STRV_FOREACH (v, (char **)in)
                 if (multi && (n += form_count_lines(*v)) > FORM_MAX_LINES)
-                        return form_error(ret_error, "%s: more than %d lines", form_field_name(f),
-                                          FORM_MAX_LINES);
+                        return form_error(ret_error, l10n(lang, "%s: more than %d lines"),
+                                          field_name(f, lang), FORM_MAX_LINES);
         STRV_FOREACH (v, (char **)in) {
                 _cleanup_strv_free_ char **lines = NULL;
 
@@ -204,37 +227,38 @@ static bool option_offered(const struct form_field *f, const char *value)
 
 /* Normalises one value in place (booleans, JIDs) and checks it against the offered options
  * and, for one-line text, for line breaks. */
-static int normalize_value(const struct form_field *f, char **v, char **ret_error)
+static int normalize_value(const struct form_field *f, char **v, const char *lang, char **ret_error)
 {
-        const char *name = form_field_name(f);
+        const char *name = field_name(f, lang);
         char *n = NULL;
 
         switch (f->type) {
         case FORM_FIELD_BOOLEAN:
                 if (!form_datatype_check(FORM_DT_BOOLEAN, *v))
-                        return form_error(ret_error, "%s: " VALUE_FMT " is not a boolean", name,
-                                          VALUE_ARGS(*v));
+                        return form_error(ret_error, l10n(lang, "%s: '%.*s%s' is not a boolean"),
+                                          name, VALUE_ARGS(*v));
                 n = strdup(streq(*v, "1") || streq(*v, "true") ? "1" : "0");
                 break;
         case FORM_FIELD_JID_MULTI:
         case FORM_FIELD_JID_SINGLE:
                 if (!jid_is_valid(*v))
-                        return form_error(ret_error, "%s: " VALUE_FMT " is not a valid JID", name,
-                                          VALUE_ARGS(*v));
+                        return form_error(ret_error, l10n(lang, "%s: '%.*s%s' is not a valid JID"),
+                                          name, VALUE_ARGS(*v));
                 n = jid_normalize(*v);
                 break;
         case FORM_FIELD_LIST_MULTI:
         case FORM_FIELD_LIST_SINGLE:
                 if (!option_offered(f, *v))
-                        return form_error(ret_error,
-                                          "%s: " VALUE_FMT " is not one of the offered choices",
-                                          name, VALUE_ARGS(*v));
+                        return form_error(
+                            ret_error, l10n(lang, "%s: '%.*s%s' is not one of the offered choices"),
+                            name, VALUE_ARGS(*v));
                 return 0;
         case FORM_FIELD_TEXT_PRIVATE:
         case FORM_FIELD_TEXT_SINGLE:
                 /* A line break in a one-line field is no typing mistake. */
                 if (strpbrk(*v, "\r\n"))
-                        return form_error(ret_error, "%s: line breaks are not allowed", name);
+                        return form_error(ret_error, l10n(lang, "%s: line breaks are not allowed"),
+                                          name);
                 return 0;
         case FORM_FIELD_FIXED:
         case FORM_FIELD_HIDDEN:
@@ -260,31 +284,31 @@ static void dedup(char **l)
                                 j++;
 }
 
-static int validate_field(const struct form_field *f, const struct form_value *sub, char ***ret,
-                          char **ret_error)
+static int validate_field(const struct form_field *f, const struct form_value *sub,
+                          const char *lang, char ***ret, char **ret_error)
 {
         _cleanup_strv_free_ char **vals = NULL;
-        const char *name = form_field_name(f);
+        const char *name = field_name(f, lang);
         int r;
 
         if (f->required && (!sub || !sub->values || !sub->values[0]))
-                return form_error(ret_error, "%s is required", name);
-        r = collect_values(f, sub ? sub->values : f->defaults, &vals, ret_error);
+                return form_error(ret_error, l10n(lang, "%s is required"), name);
+        r = collect_values(f, sub ? sub->values : f->defaults, lang, &vals, ret_error);
         if (r < 0)
                 return r;
         if (f->required && !vals[0])
-                return form_error(ret_error, "%s is required", name);
+                return form_error(ret_error, l10n(lang, "%s is required"), name);
         if (field_is_single(f->type) && vals[0] && vals[1])
-                return form_error(ret_error, "%s: only one value is allowed", name);
+                return form_error(ret_error, l10n(lang, "%s: only one value is allowed"), name);
         STRV_FOREACH (v, vals) {
-                r = normalize_value(f, v, ret_error);
+                r = normalize_value(f, v, lang, ret_error);
                 if (r < 0)
                         return r;
         }
         if (f->type == FORM_FIELD_JID_MULTI || f->type == FORM_FIELD_LIST_MULTI)
                 dedup(vals);
         STRV_FOREACH (v, vals) {
-                r = form_check_value(f, *v, ret_error);
+                r = check_value(f, *v, lang, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -292,8 +316,9 @@ static int validate_field(const struct form_field *f, const struct form_value *s
         return 0;
 }
 
-int form_validate(const struct form *def, const struct form_values *submitted,
-                  struct form_values *ret_clean, char **ret_var, char **ret_error)
+/* Messages name the field by its label in lang and are written in lang (l10n()). */
+static int validate(const struct form *def, const char *lang, const struct form_values *submitted,
+                    struct form_values *ret_clean, char **ret_var, char **ret_error)
 {
         struct form_values clean = {};
         int r = 0;
@@ -310,7 +335,7 @@ int form_validate(const struct form *def, const struct form_values *submitted,
                         r = form_values_set(&clean, f->var, f->defaults, false);
                         continue;
                 }
-                r = validate_field(f, form_values_find(submitted, f->var), &vals, &err);
+                r = validate_field(f, form_values_find(submitted, f->var), lang, &vals, &err);
                 if (r == -EINVAL) {
                         var = strdup(f->var);
                         if (!var || !err) {
@@ -335,40 +360,15 @@ int form_validate(const struct form *def, const struct form_values *submitted,
         return 0;
 }
 
-/* Messages start with the field's name in the default language; a requester reading another
- * language gets the label of that language instead. */
-static int localize_error(const struct form *def, const char *var, const char *lang, char **err)
+int form_validate(const struct form *def, const struct form_values *submitted,
+                  struct form_values *ret_clean, char **ret_var, char **ret_error)
 {
-        const struct form_field *f = form_find_field(def, var);
-        const char *dflt, *local;
-        char *s;
-
-        if (!f || !*err)
-                return 0;
-        dflt = form_field_name(f);
-        local = i18n_pick(&f->label, lang);
-        if (isempty(local) || streq(local, dflt) || strncmp(*err, dflt, strlen(dflt)) != 0)
-                return 0;
-        if (asprintf(&s, "%s%s", local, *err + strlen(dflt)) < 0)
-                return -ENOMEM;
-        free(*err);
-        *err = s;
-        return 0;
+        return validate(def, NULL, submitted, ret_clean, ret_var, ret_error);
 }
 
 int form_validate_lang(const struct form *def, const char *lang,
                        const struct form_values *submitted, struct form_values *ret_clean,
                        char **ret_var, char **ret_error)
 {
-        _cleanup_free_ char *var = NULL, *err = NULL;
-        int r;
-
-        r = form_validate(def, submitted, ret_clean, &var, &err);
-        if (r == -EINVAL && lang && localize_error(def, var, lang, &err) < 0)
-                return -ENOMEM;
-        if (ret_var)
-                *ret_var = TAKE_PTR(var);
-        if (ret_error)
-                *ret_error = TAKE_PTR(err);
-        return r;
+        return validate(def, lang, submitted, ret_clean, ret_var, ret_error);
 }

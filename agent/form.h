@@ -134,6 +134,9 @@ enum form_submit_type { FORM_SUBMIT, FORM_CANCEL };
  * accepted. Duplicate vars, too many fields or values and oversized values are rejected. */
 int form_parse_submit(xmpp_stanza_t *x, enum form_submit_type *ret_type, struct form_values *ret,
                       char **ret_error);
+/* Same, with the error message in lang (l10n()). */
+int form_parse_submit_lang(xmpp_stanza_t *x, const char *lang, enum form_submit_type *ret_type,
+                           struct form_values *ret, char **ret_error);
 
 /* Validates submitted values against a definition. Returns 0 with clean values (defaults
  * applied, hidden fields taken from the definition, unknown vars dropped, booleans
@@ -141,7 +144,7 @@ int form_parse_submit(xmpp_stanza_t *x, enum form_submit_type *ret_type, struct 
  * offending field and ret_error a human-readable reason in English. */
 int form_validate(const struct form *def, const struct form_values *submitted,
                   struct form_values *ret_clean, char **ret_var, char **ret_error);
-/* Same, with error messages naming the field by its label in lang. */
+/* Same, with error messages in lang (l10n()) naming the field by its label in lang. */
 int form_validate_lang(const struct form *def, const char *lang,
                        const struct form_values *submitted, struct form_values *ret_clean,
                        char **ret_var, char **ret_error);

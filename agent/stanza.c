@@ -3,29 +3,32 @@
 
 #include <stdio.h>
 
+#include "l10n.h"
+
 static const struct {
         const char *type;
         const char *condition;
         const char *app;  /* child in NS_COMMANDS, or NULL */
-        const char *text; /* default English text */
+        const char *text; /* default text, an l10n() msgid */
 } xerr_table[_XERR_MAX] = {
-    [XERR_BAD_REQUEST] = {"modify", "bad-request", NULL, "Malformed request"},
-    [XERR_ITEM_NOT_FOUND] = {"cancel", "item-not-found", NULL, "No such command"},
-    [XERR_FORBIDDEN] = {"auth", "forbidden", NULL, "Not allowed"},
-    [XERR_MALFORMED_ACTION] = {"modify", "bad-request", "malformed-action", "Unknown action"},
+    [XERR_BAD_REQUEST] = {"modify", "bad-request", NULL, N_("Malformed request")},
+    [XERR_ITEM_NOT_FOUND] = {"cancel", "item-not-found", NULL, N_("No such command")},
+    [XERR_FORBIDDEN] = {"auth", "forbidden", NULL, N_("Not allowed")},
+    [XERR_MALFORMED_ACTION] = {"modify", "bad-request", "malformed-action", N_("Unknown action")},
     [XERR_BAD_ACTION] = {"modify", "bad-request", "bad-action",
-                         "This action is not available at this stage"},
-    [XERR_BAD_LOCALE] = {"modify", "bad-request", "bad-locale", "Unsupported language"},
-    [XERR_BAD_PAYLOAD] = {"modify", "bad-request", "bad-payload", "Invalid form data"},
+                         N_("This action is not available at this stage")},
+    [XERR_BAD_LOCALE] = {"modify", "bad-request", "bad-locale", N_("Unsupported language")},
+    [XERR_BAD_PAYLOAD] = {"modify", "bad-request", "bad-payload", N_("Invalid form data")},
     [XERR_BAD_SESSIONID] = {"modify", "bad-request", "bad-sessionid",
-                            "This session belongs to someone else"},
+                            N_("This session belongs to someone else")},
     [XERR_SESSION_EXPIRED] = {"cancel", "not-allowed", "session-expired",
-                              "The session has expired or does not exist"},
-    [XERR_RESOURCE_CONSTRAINT] = {"wait", "resource-constraint", NULL, "Too busy; try again later"},
+                              N_("The session has expired or does not exist")},
+    [XERR_RESOURCE_CONSTRAINT] = {"wait", "resource-constraint", NULL,
+                                  N_("Too busy; try again later")},
     [XERR_SERVICE_UNAVAILABLE] = {"cancel", "service-unavailable", NULL, NULL},
     [XERR_FEATURE_NOT_IMPLEMENTED] = {"cancel", "feature-not-implemented", NULL, NULL},
-    [XERR_NOT_ALLOWED] = {"cancel", "not-allowed", NULL, "Not allowed"},
-    [XERR_INTERNAL] = {"cancel", "internal-server-error", NULL, "Internal error"},
+    [XERR_NOT_ALLOWED] = {"cancel", "not-allowed", NULL, N_("Not allowed")},
+    [XERR_INTERNAL] = {"cancel", "internal-server-error", NULL, N_("Internal error")},
 };
 
 enum xerr xerr_from_errno(int r)
@@ -145,7 +148,7 @@ xmpp_stanza_t *iq_error_new(xmpp_ctx_t *ctx, const struct iq_origin *o, enum xer
         if (xerr_table[e].app && !stanza_add_child(err, xerr_table[e].app, NS_COMMANDS))
                 goto fail;
         if (!text)
-                text = xerr_table[e].text;
+                text = l10n(o->lang, xerr_table[e].text);
         if (text) {
                 c = stanza_add_text_child(err, "text", text);
                 if (!c)

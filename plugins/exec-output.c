@@ -133,24 +133,27 @@ static char *signal_name(int sig)
 static int add_start_error(struct action_result *res, const struct exec_outcome *o, const char *cwd)
 {
         const struct exec_child_error *e = o->start_error;
-        const char *why = strerror(e->error);
+        const char *why = strerror(e->error), *lang = o->lang;
 
         switch ((enum exec_stage)e->stage) {
         case EXEC_STAGE_CHDIR:
-                return action_result_add_note(res, NOTE_ERROR, "cannot change directory to %s: %s",
+                return action_result_add_note(res, NOTE_ERROR,
+                                              l10n(lang, "cannot change directory to %s: %s"),
                                               strempty(cwd), why);
         case EXEC_STAGE_IDS:
                 return action_result_add_note(res, NOTE_ERROR,
-                                              "cannot switch to the configured user or group to "
-                                              "run %s: %s",
+                                              l10n(lang, "cannot switch to the configured user or "
+                                                         "group to run %s: %s"),
                                               o->path, why);
         case EXEC_STAGE_SETUP:
-                return action_result_add_note(res, NOTE_ERROR, "cannot set up a process for %s: %s",
+                return action_result_add_note(res, NOTE_ERROR,
+                                              l10n(lang, "cannot set up a process for %s: %s"),
                                               o->path, why);
         case EXEC_STAGE_EXEC:
                 break;
         }
-        return action_result_add_note(res, NOTE_ERROR, "cannot execute %s: %s", o->path, why);
+        return action_result_add_note(res, NOTE_ERROR, l10n(lang, "cannot execute %s: %s"), o->path,
+                                      why);
 }
 
 /* "exit status 3", "killed by signal SIGSEGV" or the timeout, then stderr's tail. */
@@ -164,12 +167,15 @@ static int add_failure(struct action_result *res, const struct exec_outcome *o)
         if (o->timed_out) {
                 _cleanup_free_ char *d = exec_format_duration(o->timeout);
 
-                k = d ? asprintf(&what, "timed out after %s; the process group was killed", d) : -1;
+                k = d ? asprintf(&what,
+                                 l10n(o->lang, "timed out after %s; the process group was killed"),
+                                 d)
+                      : -1;
         } else if (o->exited) {
-                k = asprintf(&what, "exit status %d", o->status);
+                k = asprintf(&what, l10n(o->lang, "exit status %d"), o->status);
         } else {
                 sig = signal_name(o->status);
-                k = sig ? asprintf(&what, "killed by signal %s", sig) : -1;
+                k = sig ? asprintf(&what, l10n(o->lang, "killed by signal %s"), sig) : -1;
         }
         if (k < 0) {
                 what = NULL; /* undefined after a failed asprintf() */
@@ -180,12 +186,13 @@ static int add_failure(struct action_result *res, const struct exec_outcome *o)
         return action_result_add_note(res, NOTE_ERROR, "%s\n%s", what, tail);
 }
 
-static int add_note_output(struct action_result *res, const char *text, bool truncated)
+static int add_note_output(struct action_result *res, const char *text, bool truncated,
+                           const char *lang)
 {
         if (truncated)
                 return action_result_add_note(res, NOTE_INFO, "%s\n" EXEC_TRUNCATED_MARKER, text);
         if (isempty(text))
-                return action_result_add_note(res, NOTE_INFO, "Done (exit 0).");
+                return action_result_add_note(res, NOTE_INFO, "%s", l10n(lang, "Done (exit 0)."));
         return action_result_add_note(res, NOTE_INFO, "%s", text);
 }
 
@@ -211,7 +218,7 @@ static char **split_lines(char *text)
         return l;
 }
 
-static int add_text_output(struct action_result *res, char *text, bool truncated)
+static int add_text_output(struct action_result *res, char *text, bool truncated, const char *lang)
 {
         _cleanup_free_ char **lines = split_lines(text);
         size_t n;
@@ -225,10 +232,11 @@ static int add_text_output(struct action_result *res, char *text, bool truncated
         res->form = form_result_new();
         if (!res->form)
                 return -ENOMEM;
-        r = form_result_add_field(res->form, "output", "Output", FORM_FIELD_TEXT_MULTI, lines);
+        r = form_result_add_field(res->form, "output", l10n(lang, "Output"), FORM_FIELD_TEXT_MULTI,
+                                  lines);
         if (r < 0 || n > 0)
                 return r;
-        return action_result_add_note(res, NOTE_INFO, "Done (exit 0).");
+        return action_result_add_note(res, NOTE_INFO, "%s", l10n(lang, "Done (exit 0)."));
 }
 
 static size_t count_cells(const char *line)
@@ -300,7 +308,8 @@ static int table_fill(struct form_result *f, char **lines, size_t *ret_line, siz
         return 0;
 }
 
-static int add_table_output(struct action_result *res, char *text, bool truncated, uint64_t out_len)
+static int add_table_output(struct action_result *res, char *text, bool truncated, uint64_t out_len,
+                            const char *lang)
 {
         _cleanup_free_ char **lines = NULL;
         _cleanup_(form_result_freep) struct form_result *f = NULL;
@@ -314,8 +323,9 @@ static int add_table_output(struct action_result *res, char *text, bool truncate
         if (truncated && n > 0)
                 lines[--n] = NULL; /* the last line may be cut */
         if (n == 0)
-                return action_result_add_note(res, NOTE_ERROR,
-                                              "table output: the program printed no header line");
+                return action_result_add_note(
+                    res, NOTE_ERROR, "%s",
+                    l10n(lang, "table output: the program printed no header line"));
         f = form_result_new();
         if (!f)
                 return -ENOMEM;
@@ -323,22 +333,23 @@ static int add_table_output(struct action_result *res, char *text, bool truncate
         if (r == -ENOMEM)
                 return r;
         if (r < 0 && line == 1)
-                return action_result_add_note(res, NOTE_ERROR,
-                                              "table output: the header line has an empty or "
-                                              "repeated column name");
+                return action_result_add_note(res, NOTE_ERROR, "%s",
+                                              l10n(lang, "table output: the header line has an "
+                                                         "empty or repeated column name"));
         if (r < 0)
                 return action_result_add_note(res, NOTE_ERROR,
-                                              "table output: line %zu has %zu cells, the header "
-                                              "has %zu",
+                                              l10n(lang, "table output: line %zu has %zu cells, "
+                                                         "the header has %zu"),
                                               line, cells, f->n_columns);
         if (f->n_rows == 0)
-                r = action_result_add_note(res, NOTE_INFO, "Done (exit 0); the table is empty.");
+                r = action_result_add_note(res, NOTE_INFO, "%s",
+                                           l10n(lang, "Done (exit 0); the table is empty."));
         if (r >= 0 && truncated)
                 r = action_result_add_note(
                     res, NOTE_WARN,
-                    "The output was cut after %llu bytes " EXEC_TRUNCATED_MARKER
-                    "; the table may be incomplete.",
-                    (unsigned long long)out_len);
+                    l10n(lang,
+                         "The output was cut after %llu bytes %s; the table may be incomplete."),
+                    (unsigned long long)out_len, EXEC_TRUNCATED_MARKER);
         res->form = TAKE_PTR(f);
         return r;
 }
@@ -353,11 +364,11 @@ static int add_success(struct action_result *res, const struct exec_outcome *o,
         strip_trailing_newlines(text);
         switch (mode) {
         case EXEC_OUTPUT_NOTE:
-                return add_note_output(res, text, o->out_truncated);
+                return add_note_output(res, text, o->out_truncated, o->lang);
         case EXEC_OUTPUT_TEXT:
-                return add_text_output(res, text, o->out_truncated);
+                return add_text_output(res, text, o->out_truncated, o->lang);
         case EXEC_OUTPUT_TABLE:
-                return add_table_output(res, text, o->out_truncated, o->out_len);
+                return add_table_output(res, text, o->out_truncated, o->out_len, o->lang);
         }
         return -EINVAL;
 }

@@ -349,6 +349,7 @@ static void job_outcome(const struct exec_job *job, struct exec_outcome *o)
             .timed_out = job->timed_out,
             .timeout = job->timeout,
             .start_error = job->start_failed ? &job->start_error : NULL,
+            .lang = job->lang,
         };
 }
 
@@ -390,7 +391,8 @@ static void job_send_outcome(struct exec_job *job, const struct action_result *r
                 return;
         if (res)
                 text = exec_result_to_text(job->node, res);
-        else if (asprintf(&text, "[%s] The outcome is lost: out of memory.", job->node) < 0)
+        else if (asprintf(&text, l10n(job->lang, "[%s] The outcome is lost: out of memory."),
+                          job->node) < 0)
                 text = NULL;
         if (text)
                 job->send_message(job->agent, job->requester, job->lang, text);
@@ -698,19 +700,21 @@ static int check_limits(const struct action_call *call, const struct exec_config
         res->error = -EBUSY;
         if (n_node >= c->max_concurrent)
                 r = action_result_add_note(res, NOTE_ERROR,
-                                           "This command is already running (at most %u at a "
-                                           "time); try again later.",
+                                           l10n(call->lang, "This command is already running (at "
+                                                            "most %u at a time); try again later."),
                                            c->max_concurrent);
         else if (n_requester >= share)
-                r = action_result_add_note(res, NOTE_ERROR,
-                                           "You already run %u programs, your share of the %u "
-                                           "allowed at once; try again when one has finished.",
-                                           n_requester, global_max);
+                r = action_result_add_note(
+                    res, NOTE_ERROR,
+                    l10n(call->lang, "You already run %u programs, your share of the %u allowed at "
+                                     "once; try again when one has finished."),
+                    n_requester, global_max);
         else
-                r = action_result_add_note(res, NOTE_ERROR,
-                                           "Too many programs are running (%u at most); try "
-                                           "again later.",
-                                           global_max);
+                r = action_result_add_note(
+                    res, NOTE_ERROR,
+                    l10n(call->lang,
+                         "Too many programs are running (%u at most); try again later."),
+                    global_max);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(res);
@@ -723,8 +727,9 @@ static int complete_started(struct action_call *call)
 
         if (!res)
                 return -ENOMEM;
-        if (action_result_add_note(res, NOTE_INFO,
-                                   "Started; the outcome will be sent as a message.") < 0) {
+        if (action_result_add_note(
+                res, NOTE_INFO, "%s",
+                l10n(call->lang, "Started; the outcome will be sent as a message.")) < 0) {
                 action_result_free(res);
                 return -ENOMEM;
         }
@@ -826,7 +831,8 @@ static void exec_shutdown(void)
                 if (job->mode == JOB_DETACHED && job->send_message) {
                         char *text;
 
-                        if (asprintf(&text, "[%s] Interrupted: the agent is stopping.",
+                        if (asprintf(&text,
+                                     l10n(job->lang, "[%s] Interrupted: the agent is stopping."),
                                      job->node) >= 0) {
                                 job->send_message(job->agent, job->requester, job->lang, text);
                                 free(text);

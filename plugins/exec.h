@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "action.h"
+#include "l10n.h"
 #include "template.h"
 
 #define EXEC_DEFAULT_PATH       "/usr/local/bin:/usr/bin:/bin"
@@ -103,6 +104,7 @@ struct exec_outcome {
         bool timed_out;
         usec_t timeout;
         const struct exec_child_error *start_error; /* NULL: the program started */
+        const char *lang;                           /* of the notes (l10n()); NULL: English */
 };
 
 /* Replaces invalid UTF-8 and control characters (but \t and \n) by '?' and drops \r, so the

@@ -80,6 +80,39 @@ static void test_note(void)
         action_result_free(r);
 }
 
+/* The notes in the requester's language; the program's own output as it is. */
+static void test_notes_french(void)
+{
+        struct exec_outcome o = ok("");
+        struct action_result *r;
+
+        o.lang = "fr";
+        r = build(&o, EXEC_OUTPUT_NOTE);
+        CHECK_STREQ(r->notes[0].text, "Terminé (code 0).");
+        action_result_free(r);
+
+        o = ok("Sauvegarde faite.\n");
+        o.lang = "fr-CA";
+        r = build(&o, EXEC_OUTPUT_NOTE);
+        CHECK_STREQ(r->notes[0].text, "Sauvegarde faite.");
+        action_result_free(r);
+
+        o = ok("");
+        o.lang = "fr";
+        o.err = "disk full\n";
+        o.err_len = strlen(o.err);
+        o.status = 3;
+        r = build(&o, EXEC_OUTPUT_NOTE);
+        CHECK_INT(r->notes[0].type, NOTE_ERROR);
+        CHECK_STREQ(r->notes[0].text, "code de sortie 3\ndisk full");
+        action_result_free(r);
+
+        o.lang = "de";
+        r = build(&o, EXEC_OUTPUT_NOTE);
+        CHECK_STREQ(r->notes[0].text, "exit status 3\ndisk full");
+        action_result_free(r);
+}
+
 static void test_text(void)
 {
         struct exec_outcome o = ok("one\n\nthree\n");
@@ -299,6 +332,7 @@ int main(void)
 {
         test_sanitize();
         test_note();
+        test_notes_french();
         test_text();
         test_table();
         test_failures();

@@ -751,7 +751,8 @@ static void test_detach(void)
         /* Answered at once... */
         CHECK(r.done);
         CHECK(note_is(&r, 0, NOTE_INFO));
-        CHECK_STREQ(note_text(&r, 0), "Started; the outcome will be sent as a message.");
+        /* In the call's language, as the message that follows. */
+        CHECK_STREQ(note_text(&r, 0), "Lancé ; le résultat vous sera envoyé par message.");
         run_done(&r); /* the call is gone, as with the engine */
         /* ...and the outcome comes as a message. */
         deadline = now_usec(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;

@@ -1005,6 +1005,54 @@ static void test_check_value_messages(void)
         free(err);
 }
 
+/* Validation messages in the requester's language: French for "fr" and "fr-CA", naming the
+ * field by its French label; English for any other language. */
+static void test_validate_messages_lang(void)
+{
+        _cleanup_(form_freep) struct form *f = form_new(NULL, NULL);
+        struct form_values sub = {}, clean = {};
+        struct form_field *fl;
+        char *var = NULL, *err = NULL;
+
+        fl = field_add(f, "volume", FORM_FIELD_TEXT_SINGLE, NULL);
+        i18n_add_lang(&fl->label, "en", "Volume");
+        i18n_add_lang(&fl->label, "fr", "Le volume");
+        field_validate(fl, FORM_DT_INTEGER, "0", "100", NULL);
+        fl = field_add(f, "who", FORM_FIELD_JID_SINGLE, "Who");
+        fl->required = true;
+        CHECK_INT(form_values_set(&sub, "volume", (char *[]){"150", NULL}, false), 0);
+        CHECK_INT(form_values_set(&sub, "who", (char *[]){"a@b", NULL}, false), 0);
+
+        CHECK_INT(form_validate_lang(f, "fr", &sub, &clean, &var, &err), -EINVAL);
+        CHECK_STREQ(var, "volume");
+        CHECK_STREQ(err, "Le volume : 150 est supérieur au maximum 100");
+        free(var);
+        free(err);
+        CHECK_INT(form_validate_lang(f, "fr-CA", &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Le volume : 150 est supérieur au maximum 100");
+        free(err);
+        CHECK_INT(form_validate_lang(f, "de", &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Volume: 150 is above the maximum 100");
+        free(err);
+        CHECK_INT(form_validate_lang(f, NULL, &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Volume: 150 is above the maximum 100");
+        free(err);
+
+        CHECK_INT(form_values_set(&sub, "volume", (char *[]){"loud", NULL}, false), 0);
+        CHECK_INT(form_validate_lang(f, "fr", &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Le volume : « loud » n'est pas un entier");
+        free(err);
+        CHECK_INT(form_values_set(&sub, "volume", (char *[]){"5", NULL}, false), 0);
+        CHECK_INT(form_values_set(&sub, "who", (char *[]){NULL}, false), 0);
+        CHECK_INT(form_validate_lang(f, "fr", &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Who : champ obligatoire");
+        free(err);
+        CHECK_INT(form_validate_lang(f, "en", &sub, &clean, NULL, &err), -EINVAL);
+        CHECK_STREQ(err, "Who is required");
+        free(err);
+        form_values_done(&sub);
+}
+
 static void test_regex(void)
 {
         _cleanup_(form_freep) struct form *f = form_new(NULL, NULL);
@@ -1173,6 +1221,7 @@ int main(void)
         test_ranges();
         test_compare();
         test_check_value_messages();
+        test_validate_messages_lang();
         test_regex();
         test_find();
         test_result();

@@ -135,10 +135,10 @@ static void test_player_texts(void)
         if (!p)
                 return;
         CHECK_STREQ(mpris_player_label(p), "mpv");
-        s = mpris_player_now_playing(p);
+        s = mpris_player_now_playing(p, NULL);
         CHECK_STREQ(s, "Nothing");
         free(s);
-        s = mpris_player_status_line(p, 0);
+        s = mpris_player_status_line(p, 0, NULL);
         CHECK_STREQ(s, "Unknown");
         free(s);
         p->identity = strdup("mpv Media Player");
@@ -149,10 +149,10 @@ static void test_player_texts(void)
         p->length = 185 * USEC_PER_SEC;
         p->volume = 0.456;
         p->has_volume = true;
-        s = mpris_player_summary(p, 0);
+        s = mpris_player_summary(p, 0, NULL);
         CHECK_STREQ(s, "mpv Media Player: Paused · Song — Band");
         free(s);
-        s = mpris_player_status_line(p, 10 * USEC_PER_SEC);
+        s = mpris_player_status_line(p, 10 * USEC_PER_SEC, NULL);
         CHECK_STREQ(s, "Paused · 1:02 / 3:05");
         free(s);
         CHECK_INT(mpris_player_volume_pct(p), 46);

@@ -102,9 +102,9 @@ static void test_texts(void)
         sd_bus_error i = SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                                  "Interactive authentication required.");
         sd_bus_error n = SD_BUS_ERROR_MAKE_CONST("org.freedesktop.systemd1.NoSuchUnit", "no");
-        _cleanup_free_ char *te = sysd_error_text("nginx.service", SYSD_VERB_RESTART, &e);
-        _cleanup_free_ char *ti = sysd_error_text("nginx.service", SYSD_VERB_STOP, &i);
-        _cleanup_free_ char *tn = sysd_error_text("gone.service", SYSD_VERB_START, &n);
+        _cleanup_free_ char *te = sysd_error_text("nginx.service", SYSD_VERB_RESTART, &e, NULL);
+        _cleanup_free_ char *ti = sysd_error_text("nginx.service", SYSD_VERB_STOP, &i, NULL);
+        _cleanup_free_ char *tn = sysd_error_text("gone.service", SYSD_VERB_START, &n, "en");
 
         CHECK_STREQ(a, "plain");
         CHECK_STREQ(b, "bell\xef\xbf\xbd and\xef\xbf\xbdnewline");
@@ -114,6 +114,24 @@ static void test_texts(void)
               strstr(te, "restart on nginx.service"));
         CHECK(ti && strstr(ti, "InteractiveAuthorizationRequired") && strstr(ti, "stop on"));
         CHECK_STREQ(tn, "gone.service does not exist (any more).");
+}
+
+/* The notes in the requester's language: French for "fr", the D-Bus error name as it is. */
+static void test_texts_french(void)
+{
+        sd_bus_error n = SD_BUS_ERROR_MAKE_CONST("org.freedesktop.systemd1.NoSuchUnit", "no");
+        sd_bus_error o = SD_BUS_ERROR_MAKE_CONST("org.example.Odd", "odd thing");
+        _cleanup_free_ char *tn = sysd_error_text("gone.service", SYSD_VERB_START, &n, "fr");
+        _cleanup_free_ char *to = sysd_error_text("a.service", SYSD_VERB_STOP, &o, "fr-BE");
+        _cleanup_free_ char *td = sysd_error_text("a.service", SYSD_VERB_STOP, &o, "de");
+
+        CHECK_STREQ(tn, "gone.service n'existe pas (ou plus).");
+        CHECK_STREQ(to, "systemd a refusé l'opération stop sur a.service : org.example.Odd : odd "
+                        "thing");
+        CHECK_STREQ(td, "systemd refused to stop a.service: org.example.Odd: odd thing");
+        CHECK_STREQ(l10n("fr", sysd_verb_question(SYSD_VERB_RESTART)), "Redémarrer {unit} ?");
+        CHECK_STREQ(l10n("fr", sysd_verb_title(SYSD_VERB_STATUS)), "État des services");
+        CHECK(sysd_verb_question(SYSD_VERB_STATUS) == NULL);
 }
 
 static void test_journal_empty(void)
@@ -135,6 +153,7 @@ int main(void)
         test_values();
         test_errors();
         test_texts();
+        test_texts_french();
         test_journal_empty();
         diags_done(&d);
         return TESTS_RESULT();

@@ -16,22 +16,22 @@
 #include "mpris-internal.h"
 
 const struct mpris_op_info mpris_ops[_MPRIS_OP_MAX] = {
-    [MPRIS_OP_REFRESH] = {"refresh", "Refresh", MPRIS_ACTION_NONE, "mpris/now-playing",
-                          "Now playing"},
-    [MPRIS_OP_PLAY_PAUSE] = {"play-pause", "Play/Pause", MPRIS_ACTION_PLAY_PAUSE,
-                             "mpris/play-pause", "Play/Pause"},
-    [MPRIS_OP_NEXT] = {"next", "Next", MPRIS_ACTION_NEXT, "mpris/next", "Next track"},
-    [MPRIS_OP_PREVIOUS] = {"previous", "Previous", MPRIS_ACTION_PREVIOUS, "mpris/previous",
-                           "Previous track"},
-    [MPRIS_OP_STOP] = {"stop", "Stop", MPRIS_ACTION_STOP, "mpris/stop", "Stop"},
-    [MPRIS_OP_SEEK_BACK] = {"seek-back", "Back 10 s", MPRIS_ACTION_SEEK, NULL, NULL},
-    [MPRIS_OP_SEEK_FORWARD] = {"seek-forward", "Forward 10 s", MPRIS_ACTION_SEEK, NULL, NULL},
-    [MPRIS_OP_VOLUME_SET] = {"volume", "Set volume", MPRIS_ACTION_VOLUME, NULL, NULL},
-    [MPRIS_OP_VOLUME_UP] = {"volume-up", "Volume up", MPRIS_ACTION_VOLUME, "mpris/volume-up",
-                            "Volume up"},
-    [MPRIS_OP_VOLUME_DOWN] = {"volume-down", "Volume down", MPRIS_ACTION_VOLUME,
-                              "mpris/volume-down", "Volume down"},
-    [MPRIS_OP_PLAYERS] = {"players", "Other player", MPRIS_ACTION_NONE, NULL, NULL},
+    [MPRIS_OP_REFRESH] = {"refresh", N_("Refresh"), MPRIS_ACTION_NONE, "mpris/now-playing",
+                          N_("Now playing")},
+    [MPRIS_OP_PLAY_PAUSE] = {"play-pause", N_("Play/Pause"), MPRIS_ACTION_PLAY_PAUSE,
+                             "mpris/play-pause", N_("Play/Pause")},
+    [MPRIS_OP_NEXT] = {"next", N_("Next"), MPRIS_ACTION_NEXT, "mpris/next", N_("Next track")},
+    [MPRIS_OP_PREVIOUS] = {"previous", N_("Previous"), MPRIS_ACTION_PREVIOUS, "mpris/previous",
+                           N_("Previous track")},
+    [MPRIS_OP_STOP] = {"stop", N_("Stop"), MPRIS_ACTION_STOP, "mpris/stop", N_("Stop")},
+    [MPRIS_OP_SEEK_BACK] = {"seek-back", N_("Back 10 s"), MPRIS_ACTION_SEEK, NULL, NULL},
+    [MPRIS_OP_SEEK_FORWARD] = {"seek-forward", N_("Forward 10 s"), MPRIS_ACTION_SEEK, NULL, NULL},
+    [MPRIS_OP_VOLUME_SET] = {"volume", N_("Set volume"), MPRIS_ACTION_VOLUME, NULL, NULL},
+    [MPRIS_OP_VOLUME_UP] = {"volume-up", N_("Volume up"), MPRIS_ACTION_VOLUME, "mpris/volume-up",
+                            N_("Volume up")},
+    [MPRIS_OP_VOLUME_DOWN] = {"volume-down", N_("Volume down"), MPRIS_ACTION_VOLUME,
+                              "mpris/volume-down", N_("Volume down")},
+    [MPRIS_OP_PLAYERS] = {"players", N_("Other player"), MPRIS_ACTION_NONE, NULL, NULL},
 };
 
 int mpris_op_from_value(const char *value)
@@ -117,8 +117,12 @@ static void finish_gone(struct mpris *m, struct action_call *call, const char *l
         bool none = mpris_n_players(m) == 0;
         _cleanup_free_ char *text = NULL;
 
-        if (asprintf(&text, "%s has quit.%s", label ? label : "The player",
-                     none ? " No other player is running." : "") < 0)
+        if (!label)
+                label = l10n(call->lang, "The player");
+        if (asprintf(&text,
+                     none ? l10n(call->lang, "%s has quit. No other player is running.")
+                          : l10n(call->lang, "%s has quit."),
+                     label) < 0)
                 text = NULL;
         finish_call(call, text ? 0 : -ENOMEM, NOTE_ERROR, none, text);
 }
@@ -137,8 +141,9 @@ static void request_gone(struct mpris_request *req)
 void mpris_requests_abort(struct mpris *m)
 {
         while (m->requests)
-                request_finish_note(m->requests, NOTE_ERROR, true,
-                                    "The media remote was restarted; try again.");
+                request_finish_note(
+                    m->requests, NOTE_ERROR, true,
+                    l10n(m->requests->call->lang, "The media remote was restarted; try again."));
 }
 
 /* ---- Outcomes ---- */
@@ -153,10 +158,11 @@ static int add_result_field(struct form_result *r, const char *var, const char *
 }
 
 /* now-playing's result: the state as a table of fields. */
-static int add_now_playing(struct action_result *res, const struct mpris_player *p, usec_t now)
+static int add_now_playing(struct action_result *res, const struct mpris_player *p, usec_t now,
+                           const char *lang)
 {
         _cleanup_(form_result_freep) struct form_result *f = form_result_new();
-        _cleanup_free_ char *status = mpris_player_status_line(p, now);
+        _cleanup_free_ char *status = mpris_player_status_line(p, now, lang);
         int pct = mpris_player_volume_pct(p);
         char volume[16] = "";
         int r;
@@ -165,19 +171,19 @@ static int add_now_playing(struct action_result *res, const struct mpris_player 
                 return -ENOMEM;
         if (pct >= 0)
                 snprintf(volume, sizeof(volume), "%d %%", pct);
-        r = form_result_set_title(f, "Now playing");
+        r = form_result_set_title(f, l10n(lang, "Now playing"));
         if (r >= 0)
-                r = add_result_field(f, "player", "Player", mpris_player_label(p));
+                r = add_result_field(f, "player", l10n(lang, "Player"), mpris_player_label(p));
         if (r >= 0)
-                r = add_result_field(f, "title", "Title", p->title);
+                r = add_result_field(f, "title", l10n(lang, "Title"), p->title);
         if (r >= 0)
-                r = add_result_field(f, "artist", "Artist", p->artist);
+                r = add_result_field(f, "artist", l10n(lang, "Artist"), p->artist);
         if (r >= 0)
-                r = add_result_field(f, "album", "Album", p->album);
+                r = add_result_field(f, "album", l10n(lang, "Album"), p->album);
         if (r >= 0)
-                r = add_result_field(f, "status", "Status", status);
+                r = add_result_field(f, "status", l10n(lang, "Status"), status);
         if (r >= 0)
-                r = add_result_field(f, "volume", "Volume", volume);
+                r = add_result_field(f, "volume", l10n(lang, "Volume"), volume);
         if (r < 0)
                 return r;
         res->form = TAKE_PTR(f);
@@ -189,6 +195,7 @@ static void request_done(struct mpris_request *req, const struct mpris_player *p
 {
         _cleanup_(action_result_freep) struct action_result *res = action_result_new();
         usec_t now = now_usec(CLOCK_MONOTONIC);
+        const char *lang = req->call->lang;
         _cleanup_free_ char *text = NULL;
         int r = 0;
 
@@ -201,14 +208,14 @@ static void request_done(struct mpris_request *req, const struct mpris_player *p
         case MPRIS_OP_PLAYERS:
                 /* The remote's form shows the state; now-playing says it. */
                 if (req->quick) {
-                        text = mpris_player_summary(p, now);
-                        r = text ? add_now_playing(res, p, now) : -ENOMEM;
+                        text = mpris_player_summary(p, now, lang);
+                        r = text ? add_now_playing(res, p, now, lang) : -ENOMEM;
                 }
                 break;
         case MPRIS_OP_VOLUME_SET:
         case MPRIS_OP_VOLUME_UP:
         case MPRIS_OP_VOLUME_DOWN:
-                if (asprintf(&text, "%s: volume %d %%", mpris_player_label(p),
+                if (asprintf(&text, l10n(lang, "%s: volume %d %%"), mpris_player_label(p),
                              mpris_player_volume_pct(p)) < 0)
                         text = NULL;
                 break;
@@ -219,7 +226,7 @@ static void request_done(struct mpris_request *req, const struct mpris_player *p
         case MPRIS_OP_SEEK_BACK:
         case MPRIS_OP_SEEK_FORWARD:
         case _MPRIS_OP_MAX:
-                text = mpris_player_summary(p, now);
+                text = mpris_player_summary(p, now, lang);
                 break;
         }
         if (r >= 0 && text)
@@ -254,7 +261,7 @@ static void describe_timeout(usec_t t, char *buf, size_t size)
 static void request_dbus_error(struct mpris_request *req, const sd_bus_error *e)
 {
         _cleanup_free_ char *text = NULL, *name = NULL, *message = NULL;
-        const char *label = req->label;
+        const char *label = req->label, *lang = req->call->lang;
         char t[32];
         int k;
 
@@ -264,21 +271,22 @@ static void request_dbus_error(struct mpris_request *req, const sd_bus_error *e)
         }
         if (error_is_disconnect(e)) {
                 request_finish_note(req, NOTE_ERROR, false,
-                                    "The D-Bus connection is down; try again shortly.");
+                                    l10n(lang, "The D-Bus connection is down; try again shortly."));
                 return;
         }
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY)) {
                 describe_timeout(req->m->cfg->timeout, t, sizeof(t));
-                k = asprintf(&text, "%s did not answer within %s.", label, t);
+                k = asprintf(&text, l10n(lang, "%s did not answer within %s."), label, t);
         } else {
                 name = mpris_text_clean(strempty(e->name));
                 message = mpris_text_clean(strempty(e->message));
-                k = name && message ? asprintf(&text, "%s refused: %s: %s", label, name, message)
-                                    : -1;
+                k = name && message
+                        ? asprintf(&text, l10n(lang, "%s refused: %s: %s"), label, name, message)
+                        : -1;
         }
         if (k < 0)
                 text = NULL;
-        request_finish_note(req, NOTE_ERROR, false, text ? text : "Out of memory.");
+        request_finish_note(req, NOTE_ERROR, false, text ? text : l10n(lang, "Out of memory."));
 }
 
 /* ---- Steps ---- */
@@ -334,13 +342,14 @@ static int on_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_erro
         }
         r = request_refresh(req);
         if (r < 0)
-                request_finish_note(req, NOTE_ERROR, false,
-                                    "The D-Bus connection is down; try again shortly.");
+                request_finish_note(
+                    req, NOTE_ERROR, false,
+                    l10n(req->call->lang, "The D-Bus connection is down; try again shortly."));
         return 0;
 }
 
 /* The capability an operation needs, as a note when the player lacks it; NULL if it has it. */
-static char *missing_capability(const struct mpris_player *p, enum mpris_op op)
+static char *missing_capability(const struct mpris_player *p, enum mpris_op op, const char *lang)
 {
         const char *label = mpris_player_label(p), *what = NULL;
         char *s;
@@ -352,39 +361,40 @@ static char *missing_capability(const struct mpris_player *p, enum mpris_op op)
                 return NULL;
         case MPRIS_OP_PLAY_PAUSE:
                 if (mpris_player_is_playing(p) && !p->can_pause)
-                        what = "cannot pause (CanPause is false)";
+                        what = l10n(lang, "cannot pause (CanPause is false)");
                 else if (!mpris_player_is_playing(p) && !p->can_play)
-                        what = "cannot play (CanPlay is false)";
+                        what = l10n(lang, "cannot play (CanPlay is false)");
                 break;
         case MPRIS_OP_NEXT:
                 if (!p->can_next)
-                        what = "cannot skip to the next track (CanGoNext is false)";
+                        what = l10n(lang, "cannot skip to the next track (CanGoNext is false)");
                 break;
         case MPRIS_OP_PREVIOUS:
                 if (!p->can_previous)
-                        what = "cannot go back to the previous track (CanGoPrevious is false)";
+                        what = l10n(
+                            lang, "cannot go back to the previous track (CanGoPrevious is false)");
                 break;
         case MPRIS_OP_SEEK_BACK:
         case MPRIS_OP_SEEK_FORWARD:
                 if (!p->can_seek)
-                        what = "cannot seek (CanSeek is false)";
+                        what = l10n(lang, "cannot seek (CanSeek is false)");
                 break;
         case MPRIS_OP_VOLUME_SET:
         case MPRIS_OP_VOLUME_UP:
         case MPRIS_OP_VOLUME_DOWN:
                 if (!p->has_volume)
-                        what = "has no volume control";
+                        what = l10n(lang, "has no volume control");
                 break;
         case MPRIS_OP_STOP:
                 break;
         }
         /* CanControl false means that nothing can be done at all. */
         if (op != MPRIS_OP_REFRESH && op != MPRIS_OP_PLAYERS && !p->can_control)
-                what = "cannot be controlled (CanControl is false)";
+                what = l10n(lang, "cannot be controlled (CanControl is false)");
         if (!what)
                 return NULL;
         if (asprintf(&s, "%s %s.", label, what) < 0)
-                return strdup("Out of memory.");
+                return strdup(l10n(lang, "Out of memory."));
         return s;
 }
 
@@ -459,7 +469,7 @@ static void run(struct mpris *m, struct action_call *call, enum mpris_op op, boo
                 const struct mpris_player *p)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        _cleanup_free_ char *missing = missing_capability(p, op);
+        _cleanup_free_ char *missing = missing_capability(p, op, call->lang);
         struct mpris_request *req;
         int r;
 
@@ -494,16 +504,18 @@ static void run(struct mpris *m, struct action_call *call, enum mpris_op op, boo
         } else {
                 r = new_operation_call(req, p, &msg);
                 if (r == -EINVAL) {
-                        request_finish_note(req, NOTE_ERROR, false,
-                                            "Volume: give a value from 0 to 100.");
+                        request_finish_note(
+                            req, NOTE_ERROR, false,
+                            l10n(call->lang, "Volume: give a value from 0 to 100."));
                         return;
                 }
                 if (r >= 0)
                         r = mpris_call(m, msg, &req->slot, on_done, req);
         }
         if (r < 0)
-                request_finish_note(req, NOTE_ERROR, false,
-                                    "The D-Bus connection is down; try again shortly.");
+                request_finish_note(
+                    req, NOTE_ERROR, false,
+                    l10n(call->lang, "The D-Bus connection is down; try again shortly."));
 }
 
 /* ---- The remote ---- */
@@ -523,17 +535,19 @@ static int remote_start(struct action_call *call)
         int op;
 
         if (!m) {
-                finish_call(call, 0, NOTE_ERROR, true, "The media remote is not running.");
+                finish_call(call, 0, NOTE_ERROR, true,
+                            l10n(call->lang, "The media remote is not running."));
                 return 0;
         }
         /* The session accepts only the options it offered; checked again all the same. */
         op = action ? mpris_op_from_value(action) : MPRIS_OP_REFRESH;
         if (op < 0) {
-                finish_call(call, -EINVAL, NOTE_ERROR, false, "Unknown action.");
+                finish_call(call, -EINVAL, NOTE_ERROR, false, l10n(call->lang, "Unknown action."));
                 return 0;
         }
         if (!mpris_op_allowed(cmd->cfg, op)) {
-                finish_call(call, -EPERM, NOTE_ERROR, false, "This action is not allowed.");
+                finish_call(call, -EPERM, NOTE_ERROR, false,
+                            l10n(call->lang, "This action is not allowed."));
                 return 0;
         }
         if (!isempty(id)) {
@@ -546,7 +560,8 @@ static int remote_start(struct action_call *call)
                 p = mpris_current_player(m);
         }
         if (!p) {
-                finish_call(call, 0, NOTE_ERROR, true, "No media player is running.");
+                finish_call(call, 0, NOTE_ERROR, true,
+                            l10n(call->lang, "No media player is running."));
                 return 0;
         }
         if (op == MPRIS_OP_PLAYERS) {
@@ -570,7 +585,7 @@ static void request_cancel(struct action_call *call)
 
 static int remote_build_form(const void *cfg, const struct action_call *call, struct form **ret)
 {
-        return mpris_build_form(cfg, call->values, ret);
+        return mpris_build_form(cfg, call->values, call->lang, ret);
 }
 
 static bool command_available(const void *cfg)
@@ -599,16 +614,19 @@ static int quick_start(struct action_call *call)
         struct mpris_player *p;
 
         if (!m) {
-                finish_call(call, 0, NOTE_ERROR, false, "The media remote is not running.");
+                finish_call(call, 0, NOTE_ERROR, false,
+                            l10n(call->lang, "The media remote is not running."));
                 return 0;
         }
         if (!mpris_op_allowed(cmd->cfg, cmd->op)) {
-                finish_call(call, -EPERM, NOTE_ERROR, false, "This action is not allowed.");
+                finish_call(call, -EPERM, NOTE_ERROR, false,
+                            l10n(call->lang, "This action is not allowed."));
                 return 0;
         }
         p = mpris_current_player(m);
         if (!p) {
-                finish_call(call, 0, NOTE_ERROR, false, "No media player is running.");
+                finish_call(call, 0, NOTE_ERROR, false,
+                            l10n(call->lang, "No media player is running."));
                 return 0;
         }
         run(m, call, cmd->op, true, p);

@@ -16,7 +16,7 @@
 
 #include "mpris-internal.h"
 
-#define TITLE "Media remote"
+#define TITLE N_("Media remote")
 
 /* The order of the remote's actions: the most used first. */
 static const enum mpris_op remote_order[] = {
@@ -71,12 +71,12 @@ static int form_new(const char *title, struct form **ret)
 }
 
 /* A form that only says something; submitting it looks again. */
-static int message_form(const char *text, struct form **ret)
+static int message_form(const char *text, const char *lang, struct form **ret)
 {
         _cleanup_(form_freep) struct form *f = NULL;
         int r;
 
-        r = form_new(TITLE, &f);
+        r = form_new(l10n(lang, TITLE), &f);
         if (r < 0)
                 return r;
         r = add_fixed(f, NULL, text);
@@ -97,31 +97,32 @@ static bool identity_is_shared(const struct mpris *m, const struct mpris_player 
 }
 
 /* "mpv · Playing", or "mpv (mpv.instance42) · Playing" when two players share the identity. */
-static char *player_option_label(const struct mpris *m, const struct mpris_player *p)
+static char *player_option_label(const struct mpris *m, const struct mpris_player *p,
+                                 const char *lang)
 {
         char *s;
         int k;
 
         if (identity_is_shared(m, p))
                 k = asprintf(&s, "%s (%s) · %s", mpris_player_label(p),
-                             p->name + strlen(MPRIS_PREFIX), p->status ? p->status : "Unknown");
+                             p->name + strlen(MPRIS_PREFIX), mpris_player_status_text(p, lang));
         else
                 k = asprintf(&s, "%s · %s", mpris_player_label(p),
-                             p->status ? p->status : "Unknown");
+                             mpris_player_status_text(p, lang));
         return k < 0 ? NULL : s;
 }
 
 static int picker_form(const struct mpris *m, const struct mpris_player *preselect,
-                       struct form **ret)
+                       const char *lang, struct form **ret)
 {
         _cleanup_(form_freep) struct form *f = NULL;
         struct form_field *fld;
         int r;
 
-        r = form_new(TITLE, &f);
+        r = form_new(l10n(lang, TITLE), &f);
         if (r < 0)
                 return r;
-        fld = add_field(f, FORM_FIELD_LIST_SINGLE, "player", "Player");
+        fld = add_field(f, FORM_FIELD_LIST_SINGLE, "player", l10n(lang, "Player"));
         if (!fld)
                 return -ENOMEM;
         for (const struct mpris_player *p = m->players; p; p = p->next) {
@@ -129,7 +130,7 @@ static int picker_form(const struct mpris *m, const struct mpris_player *presele
 
                 if (!p->ready)
                         continue;
-                label = player_option_label(m, p);
+                label = player_option_label(m, p, lang);
                 if (!label)
                         return -ENOMEM;
                 r = add_option(fld, p->id, label);
@@ -144,25 +145,25 @@ static int picker_form(const struct mpris *m, const struct mpris_player *presele
 
 /* ---- The remote ---- */
 
-static int add_state(struct form *f, const struct mpris_player *p, usec_t now)
+static int add_state(struct form *f, const struct mpris_player *p, usec_t now, const char *lang)
 {
-        _cleanup_free_ char *what = mpris_player_now_playing(p);
-        _cleanup_free_ char *status = mpris_player_status_line(p, now);
+        _cleanup_free_ char *what = mpris_player_now_playing(p, lang);
+        _cleanup_free_ char *status = mpris_player_status_line(p, now, lang);
         int pct = mpris_player_volume_pct(p);
         int r;
 
         if (!what || !status)
                 return -ENOMEM;
-        r = add_fixed(f, "Now playing", what);
+        r = add_fixed(f, l10n(lang, "Now playing"), what);
         if (r >= 0 && !isempty(p->album))
-                r = add_fixed(f, "Album", p->album);
+                r = add_fixed(f, l10n(lang, "Album"), p->album);
         if (r >= 0)
-                r = add_fixed(f, "Status", status);
+                r = add_fixed(f, l10n(lang, "Status"), status);
         if (r >= 0 && pct >= 0) {
                 char text[32];
 
                 snprintf(text, sizeof(text), "%d %%", pct);
-                r = add_fixed(f, "Volume", text);
+                r = add_fixed(f, l10n(lang, "Volume"), text);
         }
         return r;
 }
@@ -183,9 +184,11 @@ static enum mpris_op default_op(const struct mpris_config *cfg, const struct for
         return MPRIS_OP_REFRESH;
 }
 
-static int add_actions(struct form *f, const struct mpris *m, const struct form_values *values)
+static int add_actions(struct form *f, const struct mpris *m, const struct form_values *values,
+                       const char *lang)
 {
-        struct form_field *fld = add_field(f, FORM_FIELD_LIST_SINGLE, "action", "Action");
+        struct form_field *fld =
+            add_field(f, FORM_FIELD_LIST_SINGLE, "action", l10n(lang, "Action"));
         int r;
 
         if (!fld)
@@ -197,20 +200,20 @@ static int add_actions(struct form *f, const struct mpris *m, const struct form_
                         continue;
                 if (op == MPRIS_OP_PLAYERS && mpris_n_players(m) < 2)
                         continue;
-                r = add_option(fld, mpris_ops[op].value, mpris_ops[op].label);
+                r = add_option(fld, mpris_ops[op].value, l10n(lang, mpris_ops[op].label));
                 if (r < 0)
                         return r;
         }
         return strv_extend(&fld->defaults, mpris_ops[default_op(m->cfg, values)].value);
 }
 
-static int add_volume(struct form *f, const struct mpris_player *p)
+static int add_volume(struct form *f, const struct mpris_player *p, const char *lang)
 {
         int pct = mpris_player_volume_pct(p);
         struct form_field *fld;
         char text[16];
 
-        fld = add_field(f, FORM_FIELD_TEXT_SINGLE, "volume", "Volume (%)");
+        fld = add_field(f, FORM_FIELD_TEXT_SINGLE, "volume", l10n(lang, "Volume (%)"));
         if (!fld)
                 return -ENOMEM;
         fld->validate.datatype = FORM_DT_INTEGER;
@@ -224,7 +227,7 @@ static int add_volume(struct form *f, const struct mpris_player *p)
 }
 
 static int remote_form(const struct mpris *m, const struct mpris_player *p,
-                       const struct form_values *values, struct form **ret)
+                       const struct form_values *values, const char *lang, struct form **ret)
 {
         _cleanup_(form_freep) struct form *f = NULL;
         struct form_field *hidden;
@@ -233,17 +236,17 @@ static int remote_form(const struct mpris *m, const struct mpris_player *p,
         r = form_new(mpris_player_label(p), &f);
         if (r < 0)
                 return r;
-        r = add_state(f, p, now_usec(CLOCK_MONOTONIC));
+        r = add_state(f, p, now_usec(CLOCK_MONOTONIC), lang);
         if (r < 0)
                 return r;
         hidden = add_field(f, FORM_FIELD_HIDDEN, "player", NULL);
         if (!hidden || strv_extend(&hidden->defaults, p->id) < 0)
                 return -ENOMEM;
-        r = add_actions(f, m, values);
+        r = add_actions(f, m, values, lang);
         if (r < 0)
                 return r;
         if (mpris_config_allows(m->cfg, MPRIS_ACTION_VOLUME) && p->has_volume) {
-                r = add_volume(f, p);
+                r = add_volume(f, p, lang);
                 if (r < 0)
                         return r;
         }
@@ -265,21 +268,21 @@ struct mpris_player *mpris_chosen_player(const struct mpris *m, const struct for
 }
 
 int mpris_build_form(const struct mpris_command *cmd, const struct form_values *values,
-                     struct form **ret)
+                     const char *lang, struct form **ret)
 {
         const struct mpris *m = cmd->cfg->link->state;
         struct mpris_player *p;
 
         if (!m)
-                return message_form("The media remote is not running.", ret);
+                return message_form(l10n(lang, "The media remote is not running."), lang, ret);
         if (mpris_n_players(m) == 0)
-                return message_form("No media player is running.", ret);
+                return message_form(l10n(lang, "No media player is running."), lang, ret);
         p = mpris_chosen_player(m, values);
         /* "Other player" asked for the choice again. */
         if (p && mpris_n_players(m) > 1 &&
             streq_ptr(form_values_first(values, "action"), mpris_ops[MPRIS_OP_PLAYERS].value))
-                return picker_form(m, p, ret);
+                return picker_form(m, p, lang, ret);
         if (!p)
-                return picker_form(m, mpris_current_player(m), ret);
-        return remote_form(m, p, values, ret);
+                return picker_form(m, mpris_current_player(m), lang, ret);
+        return remote_form(m, p, values, lang, ret);
 }

@@ -18,6 +18,7 @@
 
 #include "action.h"
 #include "dbus.h"
+#include "l10n.h"
 #include "mpris.h"
 
 #define MPRIS_PREFIX       "org.mpris.MediaPlayer2."
@@ -152,12 +153,14 @@ const char *mpris_player_label(const struct mpris_player *p) _pure_;
 char *mpris_text_clean(const char *s);
 /* "m:ss" or "h:mm:ss". */
 void mpris_format_time(int64_t usec, char *buf, size_t size);
-/* "Title — Artist", "Title", "Nothing" */
-char *mpris_player_now_playing(const struct mpris_player *p);
+/* The player's PlaybackStatus in lang ("Playing", "Unknown" without one). */
+const char *mpris_player_status_text(const struct mpris_player *p, const char *lang);
+/* "Title — Artist", "Title", "Nothing" (in lang) */
+char *mpris_player_now_playing(const struct mpris_player *p, const char *lang);
 /* "Playing · 1:02 / 3:45" */
-char *mpris_player_status_line(const struct mpris_player *p, usec_t now);
+char *mpris_player_status_line(const struct mpris_player *p, usec_t now, const char *lang);
 /* "mpv: Playing · Title — Artist" */
-char *mpris_player_summary(const struct mpris_player *p, usec_t now);
+char *mpris_player_summary(const struct mpris_player *p, usec_t now, const char *lang);
 
 /* ---- The players on the bus (discovery.c) ---- */
 
@@ -207,8 +210,8 @@ void mpris_requests_abort(struct mpris *m);
 
 /* ---- Forms (forms.c) ---- */
 
-/* The form of the "mpris" command for the values submitted so far. */
+/* The form of the "mpris" command for the values submitted so far, in lang. */
 int mpris_build_form(const struct mpris_command *cmd, const struct form_values *values,
-                     struct form **ret);
+                     const char *lang, struct form **ret);
 /* The player a stage's values designate, else the only one (NULL when none or several). */
 struct mpris_player *mpris_chosen_player(const struct mpris *m, const struct form_values *values);

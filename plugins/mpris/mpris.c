@@ -36,7 +36,7 @@ static int add_command(struct command_sink *sink, const struct ynode *section,
                 return -ENOMEM;
         cmd->cfg = cfg;
         cmd->op = op;
-        r = i18n_set_plain(&label, name);
+        r = l10n_i18n(&label, name);
         if (r < 0) {
                 free(cmd);
                 return r;
@@ -58,7 +58,7 @@ static int mpris_link(void *cfgp, const struct ynode *n, struct command_sink *si
         const struct mpris_config *cfg = cfgp;
         int r;
 
-        r = add_command(sink, n, cfg, "mpris", "Media remote", &mpris_remote_action,
+        r = add_command(sink, n, cfg, "mpris", N_("Media remote"), &mpris_remote_action,
                         MPRIS_OP_REFRESH);
         for (size_t i = 0; i < _MPRIS_OP_MAX; i++) {
                 const struct mpris_op_info *o = &mpris_ops[i];

@@ -149,7 +149,21 @@ int mpris_player_volume_pct(const struct mpris_player *p)
         return (int)(p->volume * 100 + 0.5);
 }
 
-char *mpris_player_now_playing(const struct mpris_player *p)
+const char *mpris_player_status_text(const struct mpris_player *p, const char *lang)
+{
+        /* The three values MPRIS defines; anything else is shown as the player says it. */
+        if (!p->status)
+                return l10n(lang, "Unknown");
+        if (streq(p->status, "Playing"))
+                return l10n(lang, "Playing");
+        if (streq(p->status, "Paused"))
+                return l10n(lang, "Paused");
+        if (streq(p->status, "Stopped"))
+                return l10n(lang, "Stopped");
+        return p->status;
+}
+
+char *mpris_player_now_playing(const struct mpris_player *p, const char *lang)
 {
         char *s;
 
@@ -162,10 +176,10 @@ char *mpris_player_now_playing(const struct mpris_player *p)
                 return strdup(p->title);
         if (!isempty(p->artist))
                 return strdup(p->artist);
-        return strdup("Nothing");
+        return strdup(l10n(lang, "Nothing"));
 }
 
-char *mpris_player_status_line(const struct mpris_player *p, usec_t now)
+char *mpris_player_status_line(const struct mpris_player *p, usec_t now, const char *lang)
 {
         int64_t pos = mpris_player_position(p, now);
         char at[32] = "", total[32] = "";
@@ -175,21 +189,21 @@ char *mpris_player_status_line(const struct mpris_player *p, usec_t now)
                 mpris_format_time(pos, at, sizeof(at));
         if (pos >= 0 && p->length > 0)
                 mpris_format_time(p->length, total, sizeof(total));
-        if (asprintf(&s, "%s%s%s%s%s", p->status ? p->status : "Unknown", *at ? " · " : "", at,
+        if (asprintf(&s, "%s%s%s%s%s", mpris_player_status_text(p, lang), *at ? " · " : "", at,
                      *total ? " / " : "", total) < 0)
                 return NULL;
         return s;
 }
 
-char *mpris_player_summary(const struct mpris_player *p, usec_t now)
+char *mpris_player_summary(const struct mpris_player *p, usec_t now, const char *lang)
 {
-        _cleanup_free_ char *what = mpris_player_now_playing(p);
+        _cleanup_free_ char *what = mpris_player_now_playing(p, lang);
         char *s;
 
         if (!what)
                 return NULL;
-        if (asprintf(&s, "%s: %s · %s", mpris_player_label(p), p->status ? p->status : "Unknown",
-                     what) < 0)
+        if (asprintf(&s, l10n(lang, "%s: %s · %s"), mpris_player_label(p),
+                     mpris_player_status_text(p, lang), what) < 0)
                 return NULL;
         return s;
 }

@@ -101,8 +101,9 @@ void sysd_requests_abort(struct sysd *s)
 {
         while (s->requests)
                 sysd_request_finish_note(s->requests, 0, NOTE_ERROR,
-                                         "The systemd commands were restarted; look at the "
-                                         "unit's state before trying again.");
+                                         l10n(s->requests->call->lang,
+                                              "The systemd commands were restarted; look at the "
+                                              "unit's state before trying again."));
 }
 
 /* ---- Texts ---- */
@@ -147,7 +148,8 @@ char *sysd_text_clean(const char *s, size_t max)
         return out;
 }
 
-char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error *e)
+char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error *e,
+                      const char *lang)
 {
         _cleanup_free_ char *name = sysd_text_clean(e ? e->name : "", 200);
         _cleanup_free_ char *message = sysd_text_clean(e ? e->message : "", SYSD_LINE_MAX);
@@ -160,22 +162,24 @@ char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error 
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED,
                                    SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
                 k = asprintf(&s,
-                             "systemd refused to %s %s: permission denied (%s). The agent's "
-                             "user may not manage this unit: the machine's administrator must "
-                             "grant it %s on %s with a polkit rule for "
-                             "org.freedesktop.systemd1.manage-units (see "
-                             "examples/polkit/50-adhocd.rules, installed to "
-                             "/etc/polkit-1/rules.d/).",
+                             l10n(lang, "systemd refused to %s %s: permission denied (%s). The "
+                                        "agent's user may not manage this unit: the machine's "
+                                        "administrator must grant it %s on %s with a polkit rule "
+                                        "for org.freedesktop.systemd1.manage-units (see "
+                                        "examples/polkit/50-adhocd.rules, installed to "
+                                        "/etc/polkit-1/rules.d/)."),
                              v, unit, name, v, unit);
         else if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit"))
-                k = asprintf(&s, "%s does not exist (any more).", unit);
+                k = asprintf(&s, l10n(lang, "%s does not exist (any more)."), unit);
         else if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED,
                                         SD_BUS_ERROR_SERVICE_UNKNOWN,
                                         SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                k = asprintf(&s, "systemd is not reachable (%s: %s); try again shortly.", name,
-                             message);
+                k = asprintf(&s,
+                             l10n(lang, "systemd is not reachable (%s: %s); try again shortly."),
+                             name, message);
         else
-                k = asprintf(&s, "systemd refused to %s %s: %s: %s", v, unit, name, message);
+                k = asprintf(&s, l10n(lang, "systemd refused to %s %s: %s: %s"), v, unit, name,
+                             message);
         return k < 0 ? NULL : s;
 }
 
@@ -205,33 +209,35 @@ static int add_option(struct form_field *fld, const char *value, const char *lab
         return i18n_set_plain(&o->label, label);
 }
 
-int sysd_units_form(const struct sysd_command *cmd, bool required, struct form **ret)
+int sysd_units_form(const struct sysd_command *cmd, bool required, const char *lang,
+                    struct form **ret)
 {
         struct sysd *s = cmd->cfg->link->state;
         _cleanup_(form_freep) struct form *f = zalloc(sizeof(*f));
         struct form_field *fld;
         size_t n_offered = 0;
-        char title[64];
         int r;
 
         if (!f)
                 return -ENOMEM;
-        snprintf(title, sizeof(title), "%s a service", sysd_verb_label(cmd->verb));
-        if (i18n_set_plain(&f->title, cmd->verb == SYSD_VERB_STATUS ? "Services" : title) < 0)
+        if (i18n_set_plain(&f->title, cmd->verb == SYSD_VERB_STATUS
+                                          ? l10n(lang, "Services")
+                                          : l10n(lang, sysd_verb_title(cmd->verb))) < 0)
                 return -ENOMEM;
         for (size_t i = 0; s && i < s->n_units; i++)
                 n_offered += sysd_unit_offered(&s->units[i], cmd->verb);
         if (n_offered == 0) {
-                const char *why = !s                ? "The systemd commands are not running."
-                                  : s->n_units == 0 ? "No allowed unit exists (yet)."
-                                                    : "Every allowed unit is masked.";
+                const char *why = !s ? l10n(lang, "The systemd commands are not running.")
+                                  : s->n_units == 0 ? l10n(lang, "No allowed unit exists (yet).")
+                                                    : l10n(lang, "Every allowed unit is masked.");
 
                 fld = add_field(f, FORM_FIELD_FIXED, NULL, NULL);
                 if (!fld || strv_extend(&fld->defaults, why) < 0)
                         return -ENOMEM;
         }
         fld = add_field(f, FORM_FIELD_LIST_SINGLE, "unit",
-                        cmd->verb == SYSD_VERB_STATUS ? "Details of (optional)" : "Unit");
+                        cmd->verb == SYSD_VERB_STATUS ? l10n(lang, "Details of (optional)")
+                                                      : l10n(lang, "Unit"));
         if (!fld)
                 return -ENOMEM;
         fld->required = required && n_offered > 0;

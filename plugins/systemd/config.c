@@ -26,9 +26,25 @@ static const char *const verb_names[_SYSD_VERB_MAX] = {
     [SYSD_VERB_RESTART] = "restart", [SYSD_VERB_RELOAD] = "reload",
 };
 
+/* Also the D-Bus method names ("RestartUnit"): translated only where shown. */
 static const char *const verb_labels[_SYSD_VERB_MAX] = {
-    [SYSD_VERB_STATUS] = "Status",   [SYSD_VERB_START] = "Start",   [SYSD_VERB_STOP] = "Stop",
-    [SYSD_VERB_RESTART] = "Restart", [SYSD_VERB_RELOAD] = "Reload",
+    [SYSD_VERB_STATUS] = N_("Status"), [SYSD_VERB_START] = N_("Start"),
+    [SYSD_VERB_STOP] = N_("Stop"),     [SYSD_VERB_RESTART] = N_("Restart"),
+    [SYSD_VERB_RELOAD] = N_("Reload"),
+};
+
+static const char *const verb_titles[_SYSD_VERB_MAX] = {
+    [SYSD_VERB_STATUS] = N_("Service status"),   [SYSD_VERB_START] = N_("Start a service"),
+    [SYSD_VERB_STOP] = N_("Stop a service"),     [SYSD_VERB_RESTART] = N_("Restart a service"),
+    [SYSD_VERB_RELOAD] = N_("Reload a service"),
+};
+
+/* {unit}: the unit chosen in the form stage, as offered (an allowed name). */
+static const char *const verb_questions[_SYSD_VERB_MAX] = {
+    [SYSD_VERB_START] = N_("Start {unit}?"),
+    [SYSD_VERB_STOP] = N_("Stop {unit}?"),
+    [SYSD_VERB_RESTART] = N_("Restart {unit}?"),
+    [SYSD_VERB_RELOAD] = N_("Reload {unit}?"),
 };
 
 const char *sysd_verb_to_string(enum sysd_verb v)
@@ -39,6 +55,16 @@ const char *sysd_verb_to_string(enum sysd_verb v)
 const char *sysd_verb_label(enum sysd_verb v)
 {
         return v < _SYSD_VERB_MAX ? verb_labels[v] : NULL;
+}
+
+const char *sysd_verb_title(enum sysd_verb v)
+{
+        return v < _SYSD_VERB_MAX ? verb_titles[v] : NULL;
+}
+
+const char *sysd_verb_question(enum sysd_verb v)
+{
+        return v < _SYSD_VERB_MAX ? verb_questions[v] : NULL;
 }
 
 static int verb_from_string(const char *s)

@@ -13,16 +13,17 @@
 
 void sysd_request_finish_dbus_error(struct sysd_request *req, const sd_bus_error *e)
 {
-        _cleanup_free_ char *text =
-            sysd_error_text(req->resolved ? req->resolved : req->unit, req->verb, e);
+        _cleanup_free_ char *text = sysd_error_text(req->resolved ? req->resolved : req->unit,
+                                                    req->verb, e, req->call->lang);
 
         sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
 }
 
 void sysd_request_finish_down(struct sysd_request *req)
 {
-        sysd_request_finish_note(req, 0, NOTE_ERROR,
-                                 "The D-Bus connection to systemd is down; try again shortly.");
+        sysd_request_finish_note(
+            req, 0, NOTE_ERROR,
+            l10n(req->call->lang, "The D-Bus connection to systemd is down; try again shortly."));
 }
 
 static void refuse_resolved(struct sysd_request *req)
@@ -32,8 +33,10 @@ static void refuse_resolved(struct sysd_request *req)
 
         log_warning("systemd: %s resolves to %s, outside units:; refused", req->unit,
                     shown ? shown : "?");
-        if (asprintf(&text, "%s is %s, which is not in the allowed units; nothing was done.",
-                     req->unit, shown ? shown : "another unit") < 0)
+        if (asprintf(&text,
+                     l10n(req->call->lang,
+                          "%s is %s, which is not in the allowed units; nothing was done."),
+                     req->unit, shown ? shown : l10n(req->call->lang, "another unit")) < 0)
                 text = NULL;
         sysd_request_finish_note(req, text ? -EPERM : -ENOMEM, NOTE_ERROR, text);
 }
@@ -50,7 +53,8 @@ static int on_id(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
                 return 0;
         }
         if (sd_bus_message_read(reply, "v", "s", &id) < 0 || !(req->resolved = strdup(id))) {
-                sysd_request_finish_note(req, 0, NOTE_ERROR, "systemd gave an unreadable unit.");
+                sysd_request_finish_note(req, 0, NOTE_ERROR,
+                                         l10n(req->call->lang, "systemd gave an unreadable unit."));
                 return 0;
         }
         if (!sysd_config_allows_unit(req->s->cfg, req->resolved)) {
@@ -75,7 +79,8 @@ static int on_loaded(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
                 return 0;
         }
         if (sd_bus_message_read(reply, "o", &path) < 0 || !(req->unit_path = strdup(path))) {
-                sysd_request_finish_note(req, 0, NOTE_ERROR, "systemd gave an unreadable unit.");
+                sysd_request_finish_note(req, 0, NOTE_ERROR,
+                                         l10n(req->call->lang, "systemd gave an unreadable unit."));
                 return 0;
         }
         r = sysd_method_new(req->s, req->unit_path, "org.freedesktop.DBus.Properties", "Get", &m);

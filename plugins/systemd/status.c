@@ -25,15 +25,16 @@ static int add_field(struct form_result *f, const char *var, const char *label, 
 static int add_table(struct form_result *f, const struct sysd_request *req)
 {
         static const char *const cols[][2] = {
-            {"unit", "Unit"},   {"description", "Description"},
-            {"load", "Load"},   {"active", "Active"},
-            {"sub", "Sub"},     {"file", "Unit file"},
-            {"since", "Since"},
+            {"unit", N_("Unit")},   {"description", N_("Description")},
+            {"load", N_("Load")},   {"active", N_("Active")},
+            {"sub", N_("Sub")},     {"file", N_("Unit file")},
+            {"since", N_("Since")},
         };
+        const char *lang = req->call->lang;
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(cols); i++)
-                r = form_result_add_column(f, cols[i][0], cols[i][1]);
+                r = form_result_add_column(f, cols[i][0], l10n(lang, cols[i][1]));
         for (size_t i = 0; r >= 0 && i < req->n_units; i++) {
                 const struct sysd_unit *u = &req->units[i];
                 const char *row[] = {u->name,
@@ -71,9 +72,10 @@ static void answer(struct sysd_request *req, struct form_result *details_in)
                 sysd_request_finish(req, NULL);
                 return;
         }
-        r = form_result_set_title(f, "Services");
+        r = form_result_set_title(f, l10n(req->call->lang, "Services"));
         if (r >= 0 && req->n_units == 0)
-                r = action_result_add_note(res, NOTE_INFO, "No allowed unit exists.");
+                r = action_result_add_note(res, NOTE_INFO, "%s",
+                                           l10n(req->call->lang, "No allowed unit exists."));
         if (r >= 0 && req->n_units > 0)
                 r = add_table(f, req);
         /* The details first, then the table: one form carries fields and one table. */
@@ -119,6 +121,7 @@ static int on_service(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
 {
         struct sysd_request *req = userdata;
         const struct sysd_config *cfg = req->s->cfg;
+        const char *lang = req->call->lang;
         _cleanup_(form_result_freep) struct form_result *d = form_result_new();
         _cleanup_strv_free_ char **lines = NULL;
         uint32_t pid = 0;
@@ -134,27 +137,27 @@ static int on_service(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         }
         if (!sd_bus_message_is_method_error(reply, NULL))
                 (void)read_service(reply, &pid, &memory);
-        r = add_field(d, "detail_unit", "Details of", req->unit);
+        r = add_field(d, "detail_unit", l10n(lang, "Details of"), req->unit);
         if (r >= 0 && pid > 0) {
                 snprintf(buf, sizeof(buf), "%u", pid);
-                r = add_field(d, "main_pid", "Main PID", buf);
+                r = add_field(d, "main_pid", l10n(lang, "Main PID"), buf);
         }
         if (r >= 0 && memory != UINT64_MAX) {
                 snprintf(buf, sizeof(buf), "%.1f MiB", (double)memory / (1024.0 * 1024.0));
-                r = add_field(d, "memory", "Memory", buf);
+                r = add_field(d, "memory", l10n(lang, "Memory"), buf);
         }
         if (r >= 0 && cfg->journal_lines > 0) {
                 jr = sysd_journal_tail(cfg->journal_dir, req->resolved, cfg->journal_lines, &lines);
                 if (jr < 0)
                         lines = NULL;
                 if (lines)
-                        r = form_result_add_field(d, "journal", "Journal", FORM_FIELD_TEXT_MULTI,
-                                                  lines);
+                        r = form_result_add_field(d, "journal", l10n(lang, "Journal"),
+                                                  FORM_FIELD_TEXT_MULTI, lines);
                 else
-                        r = add_field(d, "journal", "Journal",
-                                      jr < 0 ? "(unreadable: the agent's user needs the "
-                                               "systemd-journal group)"
-                                             : "(no lines)");
+                        r = add_field(d, "journal", l10n(lang, "Journal"),
+                                      jr < 0 ? l10n(lang, "(unreadable: the agent's user needs the "
+                                                          "systemd-journal group)")
+                                             : l10n(lang, "(no lines)"));
         }
         if (r < 0) {
                 sysd_request_finish(req, NULL);
@@ -187,7 +190,8 @@ static void details(struct sysd_request *req)
         for (size_t i = 0; i < req->n_units && !listed; i++)
                 listed = streq(req->units[i].name, req->unit);
         if (!listed) {
-                if (asprintf(&text, "%s does not exist (any more).", req->unit) < 0)
+                if (asprintf(&text, l10n(req->call->lang, "%s does not exist (any more)."),
+                             req->unit) < 0)
                         text = NULL;
                 sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
                 return;
@@ -252,7 +256,8 @@ static void on_listed(struct sysd_listing *l, const sd_bus_error *e, struct sysd
         _cleanup_free_ char *text = NULL;
 
         if (e) {
-                text = sysd_error_text("the units", SYSD_VERB_STATUS, e);
+                text = sysd_error_text(l10n(req->call->lang, "the units"), SYSD_VERB_STATUS, e,
+                                       req->call->lang);
                 sysd_request_finish_note(req, text ? 0 : -ENOMEM, NOTE_ERROR, text);
                 return;
         }
@@ -275,12 +280,13 @@ static int status_start(struct action_call *call)
         int r;
 
         if (!s) {
-                sysd_call_finish_note(call, 0, NOTE_ERROR, "The systemd commands are not running.");
+                sysd_call_finish_note(call, 0, NOTE_ERROR,
+                                      l10n(call->lang, "The systemd commands are not running."));
                 return 0;
         }
         if (!isempty(unit) && !sysd_config_allows_unit(cmd->cfg, unit)) {
                 sysd_call_finish_note(call, -EINVAL, NOTE_ERROR,
-                                      "Unit: not one of the allowed units.");
+                                      l10n(call->lang, "Unit: not one of the allowed units."));
                 return 0;
         }
         r = sysd_request_new(s, call, SYSD_VERB_STATUS, &req);
@@ -294,14 +300,14 @@ static int status_start(struct action_call *call)
         r = sysd_list_units(s, &req->listing);
         if (r < 0)
                 sysd_request_finish_note(req, 0, NOTE_ERROR,
-                                         "The D-Bus connection to systemd is down; try again "
-                                         "shortly.");
+                                         l10n(call->lang, "The D-Bus connection to systemd is "
+                                                          "down; try again shortly."));
         return 0;
 }
 
 static int status_build_form(const void *cfg, const struct action_call *call, struct form **ret)
 {
-        return sysd_units_form(cfg, false, ret);
+        return sysd_units_form(cfg, false, call->lang, ret);
 }
 
 const struct action_ops sysd_status_action = {

@@ -22,6 +22,7 @@
 
 #include "action.h"
 #include "dbus.h"
+#include "l10n.h"
 #include "systemd.h"
 
 #define SYSD_SERVICE    "org.freedesktop.systemd1"
@@ -72,6 +73,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sysd_config *, sysd_config_free)
 const char *sysd_verb_to_string(enum sysd_verb v) _pure_;
 /* "Restart", "Start", ...: the method prefix and the label. */
 const char *sysd_verb_label(enum sysd_verb v) _pure_;
+/* l10n() msgids: the command's name ("Restart a service"), its confirmation ("Restart {unit}?";
+ * NULL for status). */
+const char *sysd_verb_title(enum sysd_verb v) _pure_;
+const char *sysd_verb_question(enum sysd_verb v) _pure_;
 bool sysd_config_has_verb(const struct sysd_config *c, enum sysd_verb v) _pure_;
 bool sysd_config_confirms(const struct sysd_config *c, enum sysd_verb v) _pure_;
 /* Whether the unit name matches one of the units: globs (and is a plausible unit name). */
@@ -212,12 +217,14 @@ extern const struct action_ops sysd_verb_action;
 extern const struct action_ops sysd_status_action;
 
 /* The list-single of the allowed units that exist (verbs and status share it). */
-int sysd_units_form(const struct sysd_command *cmd, bool required, struct form **ret);
+int sysd_units_form(const struct sysd_command *cmd, bool required, const char *lang,
+                    struct form **ret);
 bool sysd_command_available(const void *cfg);
 
 /* D-Bus errors as notes: AccessDenied and InteractiveAuthorizationRequired explain what the
  * machine's admin must grant. Returns an allocated sentence. */
-char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error *e);
+char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error *e,
+                      const char *lang);
 /* Remote text made safe to show: control characters become U+FFFD, cut at max bytes. */
 char *sysd_text_clean(const char *s, size_t max);
 

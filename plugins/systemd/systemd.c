@@ -29,7 +29,7 @@ static int add_command(struct command_sink *sink, const struct ynode *section,
 {
         struct sysd_command *cmd = zalloc(sizeof(*cmd));
         struct i18n name = {0}, confirm = {0};
-        char node[32], label[64], question[64];
+        char node[32];
         int r;
 
         if (!cmd)
@@ -37,15 +37,10 @@ static int add_command(struct command_sink *sink, const struct ynode *section,
         cmd->cfg = cfg;
         cmd->verb = verb;
         snprintf(node, sizeof(node), "systemd/%s", sysd_verb_to_string(verb));
-        if (verb == SYSD_VERB_STATUS)
-                snprintf(label, sizeof(label), "Service status");
-        else
-                snprintf(label, sizeof(label), "%s a service", sysd_verb_label(verb));
-        /* {unit}: the unit chosen in the form stage, as offered (an allowed name). */
-        snprintf(question, sizeof(question), "%s {unit}?", sysd_verb_label(verb));
-        r = i18n_set_plain(&name, label);
-        if (r >= 0 && sysd_config_confirms(cfg, verb))
-                r = i18n_set_plain(&confirm, question);
+        /* In English and French: the requester's language picks one. */
+        r = l10n_i18n(&name, sysd_verb_title(verb));
+        if (r >= 0 && sysd_config_confirms(cfg, verb) && sysd_verb_question(verb))
+                r = l10n_i18n(&confirm, sysd_verb_question(verb));
         if (r < 0) {
                 free(cmd);
                 i18n_done(&name);

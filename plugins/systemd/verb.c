@@ -37,7 +37,7 @@ static void answer(struct sysd_request *req, const char *active, const char *sub
         _cleanup_(form_result_freep) struct form_result *f = form_result_new();
         _cleanup_strv_free_ char **lines = NULL;
         const struct sysd_config *cfg = req->s->cfg;
-        const char *result = req->job_result;
+        const char *result = req->job_result, *lang = req->call->lang;
         bool ok = job_succeeded(result);
         char state[128];
         int r, jr = 0;
@@ -46,34 +46,36 @@ static void answer(struct sysd_request *req, const char *active, const char *sub
                 sysd_request_finish(req, NULL);
                 return;
         }
-        snprintf(state, sizeof(state), "%s (%s)", active ? active : "unknown",
-                 sub ? sub : "unknown");
-        r = action_result_add_note(res, ok ? NOTE_INFO : NOTE_ERROR, "%s %s: %s; now %s.",
-                                   sysd_verb_label(req->verb), req->resolved, result, state);
+        snprintf(state, sizeof(state), "%s (%s)", active ? active : l10n(lang, "unknown"),
+                 sub ? sub : l10n(lang, "unknown"));
+        r = action_result_add_note(
+            res, ok ? NOTE_INFO : NOTE_ERROR, l10n(lang, "%s %s: %s; now %s."),
+            l10n(lang, sysd_verb_label(req->verb)), req->resolved, result, state);
         if (!ok && cfg->journal_lines > 0) {
                 jr = sysd_journal_tail(cfg->journal_dir, req->resolved, cfg->journal_lines, &lines);
                 if (jr < 0 && r >= 0)
                         r = action_result_add_note(res, NOTE_WARN,
-                                                   "The journal could not be read (%s); the "
-                                                   "agent's user needs the systemd-journal "
-                                                   "group.",
+                                                   l10n(lang, "The journal could not be read (%s); "
+                                                              "the agent's user needs the "
+                                                              "systemd-journal group."),
                                                    strerror(-jr));
                 else if (!lines && r >= 0)
-                        r = action_result_add_note(res, NOTE_WARN, "No journal lines for %s.",
-                                                   req->resolved);
+                        r = action_result_add_note(
+                            res, NOTE_WARN, l10n(lang, "No journal lines for %s."), req->resolved);
         }
         if (r >= 0)
                 r = form_result_set_title(f, req->resolved);
         if (r >= 0)
-                r = add_field(f, "unit", "Unit", req->resolved);
+                r = add_field(f, "unit", l10n(lang, "Unit"), req->resolved);
         if (r >= 0)
-                r = add_field(f, "result", "Job result", result);
+                r = add_field(f, "result", l10n(lang, "Job result"), result);
         if (r >= 0)
-                r = add_field(f, "active", "Active", active);
+                r = add_field(f, "active", l10n(lang, "Active"), active);
         if (r >= 0)
-                r = add_field(f, "sub", "Sub-state", sub);
+                r = add_field(f, "sub", l10n(lang, "Sub-state"), sub);
         if (r >= 0 && lines)
-                r = form_result_add_field(f, "journal", "Journal", FORM_FIELD_TEXT_MULTI, lines);
+                r = form_result_add_field(f, "journal", l10n(lang, "Journal"),
+                                          FORM_FIELD_TEXT_MULTI, lines);
         if (r < 0) {
                 sysd_request_finish(req, NULL);
                 return;
@@ -177,7 +179,8 @@ static int on_queued(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
         }
         r = sd_bus_message_read(reply, "o", &job);
         if (r < 0) {
-                sysd_request_finish_note(req, 0, NOTE_ERROR, "systemd gave an unreadable job.");
+                sysd_request_finish_note(req, 0, NOTE_ERROR,
+                                         l10n(req->call->lang, "systemd gave an unreadable job."));
                 return 0;
         }
         log_info("systemd: %s %s queued as %s", sysd_verb_to_string(req->verb), req->resolved, job);
@@ -223,22 +226,25 @@ static int verb_start(struct action_call *call)
         int r;
 
         if (!s) {
-                sysd_call_finish_note(call, 0, NOTE_ERROR, "The systemd commands are not running.");
+                sysd_call_finish_note(call, 0, NOTE_ERROR,
+                                      l10n(call->lang, "The systemd commands are not running."));
                 return 0;
         }
         if (!sysd_config_has_verb(cmd->cfg, cmd->verb)) {
-                sysd_call_finish_note(call, -EPERM, NOTE_ERROR, "This verb is not allowed.");
+                sysd_call_finish_note(call, -EPERM, NOTE_ERROR,
+                                      l10n(call->lang, "This verb is not allowed."));
                 return 0;
         }
         if (isempty(unit)) {
-                sysd_call_finish_note(call, -EINVAL, NOTE_ERROR, "Unit: choose a unit.");
+                sysd_call_finish_note(call, -EINVAL, NOTE_ERROR,
+                                      l10n(call->lang, "Unit: choose a unit."));
                 return 0;
         }
         /* The session accepts only the units it offered; checked again all the same. */
         if (!sysd_config_allows_unit(cmd->cfg, unit)) {
                 _cleanup_free_ char *shown = sysd_text_clean(unit, 255);
 
-                if (asprintf(&text, "Unit: '%s' is not one of the allowed units.",
+                if (asprintf(&text, l10n(call->lang, "Unit: '%s' is not one of the allowed units."),
                              shown ? shown : "?") < 0)
                         text = NULL;
                 sysd_call_finish_note(call, text ? -EINVAL : -ENOMEM, NOTE_ERROR, text);
@@ -259,7 +265,7 @@ static int verb_start(struct action_call *call)
 
 static int verb_build_form(const void *cfg, const struct action_call *call, struct form **ret)
 {
-        return sysd_units_form(cfg, true, ret);
+        return sysd_units_form(cfg, true, call->lang, ret);
 }
 
 const struct action_ops sysd_verb_action = {

@@ -86,6 +86,44 @@ def test_client_stream_language(env):
     expect(cmds.get('test/lang') == 'Salutation', 'names for a French client: %r' % cmds)
 
 
+def test_agent_texts_in_french(env):
+    """The agent's own texts (error texts, validation notes) follow the requester's language:
+    French for fr and fr-CA, English for en and any other language. Admin-written labels are
+    used as they are ("Count" has no French)."""
+    alice = env.client('alice')
+    french = ('fr', 'fr-CA')
+    for lang in french + ('en', 'de'):
+        fr = lang in french
+        # An unknown session: the error's text.
+        e = alice.command(env.agent_jid, 'test/lang', 'no-such-session', 'next', {}, lang=lang)
+        e.expect_error('cancel', 'not-allowed', 'session-expired', '%s: unknown session' % lang)
+        want = ("La session a expiré ou n'existe pas" if fr
+                else 'The session has expired or does not exist')
+        expect(e.error[3] == want, '%s: error text %r, expected %r' % (lang, e.error[3], want), e)
+        expect(e.lang == lang, '%s: the error has xml:lang=%r' % (lang, e.lang), e)
+        # An action not offered: bad-action with its text.
+        r = alice.execute(env.agent_jid, 'test/echo', lang=lang).expect_status('executing', lang)
+        e = alice.command(env.agent_jid, 'test/echo', r.sessionid, 'prev', lang=lang)
+        e.expect_error('modify', 'bad-request', 'bad-action', '%s: prev on the first stage' % lang)
+        want = ("Cette action n'est pas possible à cette étape" if fr
+                else 'This action is not available at this stage')
+        expect(e.error[3] == want, '%s: error text %r, expected %r' % (lang, e.error[3], want), e)
+        # A bad value: bad-payload, the note naming the field.
+        e = alice.command(env.agent_jid, 'test/echo', r.sessionid, 'complete', {'count': 'many'})
+        e.expect_error('modify', 'bad-request', 'bad-payload', '%s: count=many' % lang)
+        want = ("Count : « many » n'est pas un entier" if fr
+                else "Count: 'many' is not an integer")
+        expect(e.notes == [('error', want)] and e.error[3] == want,
+               '%s: notes %r, expected %r' % (lang, e.notes, want), e)
+        alice.command(env.agent_jid, 'test/echo', r.sessionid, 'cancel').expect_status('canceled')
+    # A required field left empty, in a session opened in French.
+    r = alice.execute(env.agent_jid, 'test/lang', lang='fr').expect_status('executing')
+    e = alice.command(env.agent_jid, 'test/lang', r.sessionid, 'complete', {'who': ''})
+    e.expect_error('modify', 'bad-request', 'bad-payload', 'empty required field in French')
+    expect(e.notes == [('error', 'Qui : champ obligatoire')], 'notes %r' % e.notes, e)
+    alice.command(env.agent_jid, 'test/lang', r.sessionid, 'cancel').expect_status('canceled')
+
+
 if __name__ == '__main__':
     sys.exit(H.main(__file__, [
         test_names_by_language,
@@ -94,4 +132,5 @@ if __name__ == '__main__':
         test_session_in_english,
         test_fallback_to_first_listed,
         test_client_stream_language,
+        test_agent_texts_in_french,
     ]))

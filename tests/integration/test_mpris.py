@@ -191,6 +191,71 @@ def test_reload_keeps_remote(env):
     expect(PLAYERS['fake1'].title() == 'Track 1', 'the player plays %r' % PLAYERS['fake1'].title())
 
 
+def test_remote_in_french(env):
+    """A French requester (xml:lang='fr' on the iq) gets the agent's own labels, titles and
+    notes in French; the player's own texts (identity, title) stay as they are. English or
+    another language gets English."""
+    alice = env.client('alice')
+    names = alice.commands(env.agent_jid, lang='fr')
+    expect(names.get('mpris') == 'Télécommande' and names.get('mpris/next') == 'Piste suivante',
+           'French names %r' % names)
+    for lang in ('en', 'de'):
+        names = alice.commands(env.agent_jid, lang=lang)
+        expect(names.get('mpris') == 'Media remote', '%s: names %r' % (lang, names))
+
+    r = alice.execute(env.agent_jid, 'mpris', lang='fr').expect_status('executing', 'mpris in French')
+    expect(r.lang == 'fr', 'xml:lang=%r' % r.lang, r)
+    expect(r.form_title == 'Télécommande', 'picker title %r' % r.form_title, r)
+    f = r.fields['player']
+    expect(f.label == 'Lecteur', 'picker label %r' % f.label, r)
+    expect(any(label == 'Fake One · En pause' or label == 'Fake One · Lecture en cours'
+               for label, _ in f.options), 'player options %r' % f.options, r)
+    sid = r.sessionid
+    # Without xml:lang (the stream's "en" arrives): the session stays French.
+    r = alice.command(env.agent_jid, 'mpris', sid, 'next', {'player': M.option_for(r, 'player', 'Fake One')})
+    r.expect_status('executing', 'pick Fake One in French')
+    expect(r.form_title == 'Fake One', 'the player\'s own name is kept: %r' % r.form_title, r)
+    expect(M.fixed(r, 'En cours de lecture') == 'Track 1 — Fake Artist, Guest',
+           'fixed fields %r' % r.fields, r)
+    expect((M.fixed(r, 'État') or '').split(' · ')[0] in ('En pause', 'Lecture en cours'),
+           'status %r' % M.fixed(r, 'État'), r)
+    expect(M.fixed(r, 'Volume') is not None, 'no fixed Volume in %r' % r.fields, r)
+    a = r.fields['action']
+    expect(a.label == 'Action', 'action label %r' % a.label, r)
+    labels = dict((v, l) for l, v in a.options)
+    expect(labels.get('play-pause') == 'Lecture/Pause' and labels.get('next') == 'Suivant'
+           and labels.get('volume') == 'Régler le volume', 'action options %r' % a.options, r)
+    expect(r.fields['volume'].label == 'Volume (%)', 'volume label %r' % r.fields['volume'].label, r)
+    # A refused value: bad-payload, the note in French naming the field.
+    e = alice.command(env.agent_jid, 'mpris', sid, 'next', {'action': 'volume', 'volume': '150'})
+    e.expect_error('modify', 'bad-request', 'bad-payload', 'volume 150 in French')
+    expect(M.notes_of(e, 'error') == ['Volume (%) : 150 est supérieur au maximum 100'],
+           'notes %r' % e.notes, e)
+    expect(e.error[3] == 'Volume (%) : 150 est supérieur au maximum 100', 'error text %r' % (e.error[3],), e)
+    r = alice.command(env.agent_jid, 'mpris', sid, 'next', {'action': 'volume', 'volume': '40'})
+    r.expect_status('executing', 'set the volume in French')
+    expect(M.notes_of(r, 'info') == ['Fake One : volume 40 %'], 'notes %r' % r.notes, r)
+    alice.command(env.agent_jid, 'mpris', sid, 'cancel').expect_status('canceled')
+
+    # The same from an English and an unknown-language requester: English.
+    for lang in ('en', 'de'):
+        r = open_remote(env, 'Fake One') if lang == 'en' else None
+        if r is None:
+            r = alice.execute(env.agent_jid, 'mpris', lang=lang).expect_status('executing', lang)
+            expect(r.form_title == 'Media remote' and r.fields['player'].label == 'Player',
+                   '%s: picker %r %r' % (lang, r.form_title, r.fields), r)
+            r = alice.command(env.agent_jid, 'mpris', r.sessionid, 'next',
+                              {'player': M.option_for(r, 'player', 'Fake One')})
+            r.expect_status('executing', '%s: pick Fake One' % lang)
+        expect(M.fixed(r, 'Now playing') is not None and r.fields['action'].label == 'Action',
+               '%s: remote %r' % (lang, r.fields), r)
+        e = act(env, r, 'volume', {'volume': '150'})
+        e.expect_error('modify', 'bad-request', 'bad-payload', '%s: volume 150' % lang)
+        expect(M.notes_of(e, 'error') == ['Volume (%): 150 is above the maximum 100'],
+               '%s: notes %r' % (lang, e.notes), e)
+        alice.command(env.agent_jid, 'mpris', r.sessionid, 'cancel').expect_status('canceled')
+
+
 def test_forged_input(env):
     alice = env.client('alice')
     a = PLAYERS['fake1']
@@ -275,6 +340,7 @@ if __name__ == '__main__':
             test_quick_commands,
             test_remote_stays_open,
             test_reload_keeps_remote,
+            test_remote_in_french,
             test_forged_input,
             test_capability_missing,
             test_player_appears_and_quits,

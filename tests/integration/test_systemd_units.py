@@ -261,6 +261,55 @@ def test_confirm_stage(env):
     expect(acted_on('nginx.service') == [['RestartUnit', 'nginx.service', 'replace']], 'calls %r' % calls())
 
 
+def test_confirm_in_french(env):
+    """A French requester (xml:lang='fr' on the iq) gets the names, the form, the confirmation
+    prompt and the notes in French; what systemd says (done, active, running) stays as it is.
+    English or another language gets English."""
+    bob = env.client('bob')
+    names = bob.commands(env.agent_jid, lang='fr')
+    expect(names.get('systemd/restart') == 'Redémarrer un service'
+           and names.get('systemd/status') == 'État des services', 'French names %r' % names)
+    r = bob.execute(env.agent_jid, 'systemd/restart', lang='fr').expect_status('executing', 'restart in French')
+    expect(r.form_title == 'Redémarrer un service' and r.fields['unit'].label == 'Unité',
+           'form %r %r' % (r.form_title, r.fields), r)
+    sid = r.sessionid
+    # A unit never offered: bad-payload, the note naming the field in French.
+    e = bob.command(env.agent_jid, 'systemd/restart', sid, 'next', {'unit': 'secret.service'})
+    e.expect_error('modify', 'bad-request', 'bad-payload', 'forged unit in French')
+    expect(notes(e, 'error') == ['Unité : « secret.service » ne fait pas partie des choix proposés'],
+           'notes %r' % e.notes, e)
+    # The session stays French whatever later requests say.
+    r = bob.command(env.agent_jid, 'systemd/restart', sid, 'next', {'unit': 'nginx.service'}, lang='en')
+    r.expect_status('executing', 'the confirmation stage in French')
+    f = r.fields.get('confirm')
+    expect(f is not None and f.label == 'Redémarrer nginx.service ?', 'confirmation %r' % (f and f.label), r)
+    expect(r.form_title == 'Redémarrer un service', 'confirmation title %r' % r.form_title, r)
+    r = bob.command(env.agent_jid, 'systemd/restart', sid, 'complete', {'confirm': '0'})
+    r.expect_status('completed', 'declined in French')
+    expect(notes(r) == ["Non confirmé ; rien n'a été fait."], 'notes %r' % r.notes, r)
+    r = bob.execute(env.agent_jid, 'systemd/restart', lang='fr-CA').expect_status('executing')
+    r = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'next', {'unit': 'nginx.service'})
+    r = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'complete', {'confirm': '1'})
+    r.expect_status('completed', 'restart in French')
+    expect(notes(r, 'info') == ['Redémarrer nginx.service : done ; état actuel : active (running).'],
+           'notes %r' % r.notes, r)
+    expect(r.fields['result'].label == 'Résultat de la tâche', 'fields %r' % r.fields, r)
+
+    for lang in ('en', 'de'):
+        names = bob.commands(env.agent_jid, lang=lang)
+        expect(names.get('systemd/restart') == 'Restart a service', '%s: names %r' % (lang, names))
+        r = bob.execute(env.agent_jid, 'systemd/restart', lang=lang).expect_status('executing', lang)
+        expect(r.form_title == 'Restart a service' and r.fields['unit'].label == 'Unit',
+               '%s: form %r %r' % (lang, r.form_title, r.fields), r)
+        e = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'next', {'unit': 'secret.service'})
+        e.expect_error('modify', 'bad-request', 'bad-payload', '%s: forged unit' % lang)
+        expect(notes(e, 'error') == ["Unit: 'secret.service' is not one of the offered choices"],
+               '%s: notes %r' % (lang, e.notes), e)
+        r = bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'next', {'unit': 'nginx.service'})
+        expect(r.fields['confirm'].label == 'Restart nginx.service?', '%s: %r' % (lang, r.fields), r)
+        bob.command(env.agent_jid, 'systemd/restart', r.sessionid, 'cancel').expect_status('canceled')
+
+
 def test_no_confirm_for_other_verbs(env):
     # start is not under confirm: the unit's submission runs it.
     r = open_form(env, 'systemd/start')
@@ -375,6 +424,7 @@ if __name__ == '__main__':
             test_forged_unit_refused,
             test_alias_resolved_and_refused,
             test_confirm_stage,
+            test_confirm_in_french,
             test_no_confirm_for_other_verbs,
             test_failed_job,
             test_job_timeout,
