@@ -26,6 +26,7 @@ static int check_config(const char *path)
 {
         _cleanup_(diags_done) struct diags d = {0};
         _cleanup_(policy_freep) struct policy *p = NULL;
+        size_t n_providers;
         int r;
 
         r = policy_load(path, &p, &d);
@@ -39,8 +40,15 @@ static int check_config(const char *path)
                         "%s: warning: adhocd refuses to run as root without "
                         "'allow_root: true'\n",
                         path);
-        printf("%s: valid (%zu command(s)%s)\n", path, p->n_commands,
-               d.n > 0 ? ", with warnings" : "");
+        n_providers = 0;
+        for (size_t i = 0; i < p->n_commands; i++)
+                n_providers += command_is_provider(&p->commands[i]);
+        /* An entry with methods: ["*"] is not a command: its commands are found at run time. */
+        printf("%s: valid (%zu command(s)", path, p->n_commands - n_providers);
+        if (n_providers > 0)
+                printf(", and %zu entr%s whose commands are found at run time", n_providers,
+                       n_providers == 1 ? "y" : "ies");
+        printf("%s)\n", d.n > 0 ? ", with warnings" : "");
         return 0;
 }
 

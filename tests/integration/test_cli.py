@@ -28,6 +28,13 @@ GOOD_COMMANDS = '''commands:
     reply: "Hello"
 '''
 
+EXPOSE_ALL = '''  - node: player
+    name: Player
+    allow: {groups: [flatmates]}
+    dbus_expose: {destination: org.mpris.MediaPlayer2.vlc, path: /org/mpris/MediaPlayer2,
+                  interface: org.mpris.MediaPlayer2.Player, methods: ["*"]}
+'''
+
 
 def adhocd(*args, timeout=30):
     binary = os.environ.get('ADHOCD_BIN') or os.path.join(
@@ -84,6 +91,11 @@ def test_valid_config(env):
     f = Files(env)
     check(f, ACCOUNT + GOOD_COMMANDS, None, 'a valid file', exit_code=0)
     check(f, ACCOUNT + H.STANDARD_POLICY, None, 'the integration tests\' policy', exit_code=0)
+    # An entry exposing every method is not counted as a command: its commands come at run time.
+    out = check(f, ACCOUNT + GOOD_COMMANDS + EXPOSE_ALL, None, 'a dbus_expose entry with "*"',
+                exit_code=0)
+    expect('valid (1 command(s), and 1 entry whose commands are found at run time)' in out,
+           'the count of an entry with "*": %r' % out)
 
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
