@@ -78,12 +78,14 @@ struct dbus_config *dbus_config_free(struct dbus_config *c)
         return NULL;
 }
 
-const char *dbus_bus_describe(const char *spec, char *buf, size_t size)
+const char *dbus_bus_describe(const char *spec, const char *lang, char *buf, size_t size)
 {
-        if (streq(spec, "session") || streq(spec, "system"))
-                snprintf(buf, size, "the %s bus", spec);
+        if (streq(spec, "session"))
+                snprintf(buf, size, "%s", l10n(lang, "the session bus"));
+        else if (streq(spec, "system"))
+                snprintf(buf, size, "%s", l10n(lang, "the system bus"));
         else
-                snprintf(buf, size, "the bus at %s", spec);
+                snprintf(buf, size, l10n(lang, "the bus at %s"), spec);
         return buf;
 }
 
@@ -181,7 +183,7 @@ static int check_literal(const struct ynode *n, char type, const char *tpl, stru
         r = template_expand(tpl, &none, &text);
         if (r < 0)
                 return r;
-        r = dbus_basic_parse(type, text, &v, &reason);
+        r = dbus_basic_parse(type, text, NULL, &v, &reason); /* for the administrator */
         if (r == -ENOMEM || (r < 0 && !reason))
                 return -ENOMEM;
         if (r < 0)

@@ -57,58 +57,61 @@ static int parse_decimal(const char *s, bool *ret_neg, uint64_t *ret_mag, bool *
         return 0;
 }
 
-static int parse_signed(const char *s, int64_t min, int64_t max, int64_t *ret, char **ret_reason)
+static int parse_signed(const char *s, int64_t min, int64_t max, const char *lang, int64_t *ret,
+                        char **ret_reason)
 {
         uint64_t mag;
         bool neg, big;
 
         if (parse_decimal(s, &neg, &mag, &big) < 0)
-                return reasonf(ret_reason, "is not an integer");
+                return reasonf(ret_reason, "%s", l10n(lang, "is not an integer"));
         /* -min as unsigned, without overflowing for INT64_MIN. */
         if (neg && mag > 0 && (big || mag - 1 > (uint64_t)(-(min + 1))))
-                return reasonf(ret_reason, "is below the minimum %" PRId64, min);
+                return reasonf(ret_reason, l10n(lang, "is below the minimum %lld"), (long long)min);
         if (!neg && (big || mag > (uint64_t)max))
-                return reasonf(ret_reason, "is above the maximum %" PRId64, max);
+                return reasonf(ret_reason, l10n(lang, "is above the maximum %lld"), (long long)max);
         *ret = neg ? (int64_t)(0 - mag) : (int64_t)mag;
         return 0;
 }
 
-static int parse_unsigned(const char *s, uint64_t max, uint64_t *ret, char **ret_reason)
+static int parse_unsigned(const char *s, uint64_t max, const char *lang, uint64_t *ret,
+                          char **ret_reason)
 {
         uint64_t mag;
         bool neg, big;
 
         if (parse_decimal(s, &neg, &mag, &big) < 0)
-                return reasonf(ret_reason, "is not an integer");
+                return reasonf(ret_reason, "%s", l10n(lang, "is not an integer"));
         if (neg && mag > 0)
-                return reasonf(ret_reason, "is below the minimum 0");
+                return reasonf(ret_reason, l10n(lang, "is below the minimum %lld"), 0LL);
         if (big || mag > max)
-                return reasonf(ret_reason, "is above the maximum %" PRIu64, max);
+                return reasonf(ret_reason, l10n(lang, "is above the maximum %llu"),
+                               (unsigned long long)max);
         *ret = mag;
         return 0;
 }
 
-static int parse_double(const char *s, double *ret, char **ret_reason)
+static int parse_double(const char *s, const char *lang, double *ret, char **ret_reason)
 {
         char *end;
         double v;
 
         /* strtod() also takes leading spaces, hexadecimal, "inf" and "nan": a form does not. */
         if (!*s || strchr(" \t\n\r\f\vxX", *s) || strpbrk(s, "xX"))
-                return reasonf(ret_reason, "is not a number");
+                return reasonf(ret_reason, "%s", l10n(lang, "is not a number"));
         errno = 0;
         v = strtod(s, &end);
         if (*end)
-                return reasonf(ret_reason, "is not a number");
+                return reasonf(ret_reason, "%s", l10n(lang, "is not a number"));
         if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
-                return reasonf(ret_reason, "is out of the range of a double");
+                return reasonf(ret_reason, "%s", l10n(lang, "is out of the range of a double"));
         if (!isfinite(v))
-                return reasonf(ret_reason, "is not a number");
+                return reasonf(ret_reason, "%s", l10n(lang, "is not a number"));
         *ret = v;
         return 0;
 }
 
-static int parse_bool(const char *s, int *ret, char **ret_reason)
+static int parse_bool(const char *s, const char *lang, int *ret, char **ret_reason)
 {
         /* The XEP-0004 spellings; form_validate() already turns boolean fields into 1/0. */
         if (streq(s, "1") || streq(s, "true"))
@@ -116,11 +119,13 @@ static int parse_bool(const char *s, int *ret, char **ret_reason)
         else if (streq(s, "0") || streq(s, "false"))
                 *ret = 0;
         else
-                return reasonf(ret_reason, "is not a boolean (true, false, 1 or 0)");
+                return reasonf(ret_reason, "%s",
+                               l10n(lang, "is not a boolean (true, false, 1 or 0)"));
         return 0;
 }
 
-int dbus_basic_parse(char type, const char *text, union dbus_basic *ret, char **ret_reason)
+int dbus_basic_parse(char type, const char *text, const char *lang, union dbus_basic *ret,
+                     char **ret_reason)
 {
         const char *why;
         uint64_t u;
@@ -129,48 +134,51 @@ int dbus_basic_parse(char type, const char *text, union dbus_basic *ret, char **
 
         switch (type) {
         case 'y':
-                r = parse_unsigned(text, UINT8_MAX, &u, ret_reason);
+                r = parse_unsigned(text, UINT8_MAX, lang, &u, ret_reason);
                 ret->y = (uint8_t)u;
                 return r;
         case 'q':
-                r = parse_unsigned(text, UINT16_MAX, &u, ret_reason);
+                r = parse_unsigned(text, UINT16_MAX, lang, &u, ret_reason);
                 ret->q = (uint16_t)u;
                 return r;
         case 'u':
-                r = parse_unsigned(text, UINT32_MAX, &u, ret_reason);
+                r = parse_unsigned(text, UINT32_MAX, lang, &u, ret_reason);
                 ret->u = (uint32_t)u;
                 return r;
         case 't':
-                return parse_unsigned(text, UINT64_MAX, &ret->t, ret_reason);
+                return parse_unsigned(text, UINT64_MAX, lang, &ret->t, ret_reason);
         case 'n':
-                r = parse_signed(text, INT16_MIN, INT16_MAX, &i, ret_reason);
+                r = parse_signed(text, INT16_MIN, INT16_MAX, lang, &i, ret_reason);
                 ret->n = (int16_t)i;
                 return r;
         case 'i':
-                r = parse_signed(text, INT32_MIN, INT32_MAX, &i, ret_reason);
+                r = parse_signed(text, INT32_MIN, INT32_MAX, lang, &i, ret_reason);
                 ret->i = (int32_t)i;
                 return r;
         case 'x':
-                return parse_signed(text, INT64_MIN, INT64_MAX, &ret->x, ret_reason);
+                return parse_signed(text, INT64_MIN, INT64_MAX, lang, &ret->x, ret_reason);
         case 'd':
-                return parse_double(text, &ret->d, ret_reason);
+                return parse_double(text, lang, &ret->d, ret_reason);
         case 'b':
-                return parse_bool(text, &ret->b, ret_reason);
+                return parse_bool(text, lang, &ret->b, ret_reason);
         case 's':
                 ret->s = text;
                 return 0;
         case 'o':
                 if (sd_bus_object_path_is_valid(text) <= 0)
-                        return reasonf(ret_reason, "is not a valid D-Bus object path");
+                        return reasonf(ret_reason, "%s",
+                                       l10n(lang, "is not a valid D-Bus object path"));
                 ret->s = text;
                 return 0;
         case 'g':
                 if (dbus_signature_check(text, NULL, &why) == -EINVAL)
-                        return reasonf(ret_reason, "is not a valid D-Bus signature: %s", why);
+                        return reasonf(ret_reason, l10n(lang, "is not a valid D-Bus signature: %s"),
+                                       l10n(lang, why));
                 ret->s = text;
                 return 0;
         default:
-                return reasonf(ret_reason, "cannot be converted to D-Bus type '%c'", type);
+                return reasonf(ret_reason, l10n(lang, "cannot be converted to D-Bus type '%c'"),
+                               type);
         }
 }
 
@@ -238,26 +246,31 @@ static void subject_of(const struct dbus_convert *c, const struct dbus_arg *a, c
         ret->secret = var_is_secret(c, ret->owned);
 }
 
+/* The requester's mistake, in their language (reason already is). */
 static int value_error(struct dbus_convert *c, const struct subject *s, const char *text,
                        const char *reason)
 {
+        const char *lang = c->lang;
+
         free(c->error);
         c->error = NULL;
         if (s->secret)
-                return reasonf(&c->error, "%s: the value %s", s->name, reason);
+                return reasonf(&c->error, l10n(lang, "%s: the value %s"), s->name, reason);
         if (isempty(text))
-                return reasonf(&c->error, "%s: no value given (the value %s)", s->name, reason);
+                return reasonf(&c->error, l10n(lang, "%s: no value given (the value %s)"), s->name,
+                               reason);
         if (strlen(text) > QUOTE_MAX) {
                 int cut = QUOTE_MAX;
 
                 /* At a character boundary: the message goes into XML. */
                 while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
                         cut--;
-                return reasonf(&c->error, "%s: '%.*s…' %s", s->name, cut, text, reason);
+                return reasonf(&c->error, l10n(lang, "%s: '%.*s…' %s"), s->name, cut, text, reason);
         }
-        return reasonf(&c->error, "%s: '%s' %s", s->name, text, reason);
+        return reasonf(&c->error, l10n(lang, "%s: '%s' %s"), s->name, text, reason);
 }
 
+/* The administrator's mistake: English, as it is also logged. */
 static int policy_error(struct dbus_convert *c, const char *subject, const char *fmt, ...)
     _printf_(3, 4);
 static int policy_error(struct dbus_convert *c, const char *subject, const char *fmt, ...)
@@ -288,7 +301,7 @@ static int append_basic(sd_bus_message *m, char type, const char *text, const st
         const void *p = &v;
         int r;
 
-        r = dbus_basic_parse(type, text, &v, &reason);
+        r = dbus_basic_parse(type, text, c->lang, &v, &reason);
         if (r == -ENOMEM || (r < 0 && !reason))
                 return -ENOMEM;
         if (r < 0)
@@ -298,7 +311,7 @@ static int append_basic(sd_bus_message *m, char type, const char *text, const st
         r = sd_bus_message_append_basic(m, type, p);
         /* sd-bus refuses strings that are not UTF-8 or hold a NUL. */
         if (r == -EINVAL && type == 's')
-                return value_error(c, s, text, "is not valid UTF-8 text");
+                return value_error(c, s, text, l10n(c->lang, "is not valid UTF-8 text"));
         return r;
 }
 
@@ -318,8 +331,8 @@ static int append_template(sd_bus_message *m, char type, const struct dbus_arg *
                         return r;
                 if (strv_length(values) != 1) {
                         free(c->error);
-                        return reasonf(&c->error, "%s: takes one value, got %zu", s.name,
-                                       strv_length(values));
+                        return reasonf(&c->error, l10n(c->lang, "%s: takes one value, got %zu"),
+                                       s.name, strv_length(values));
                 }
                 return append_basic(m, type, values[0], &s, c);
         }
@@ -542,7 +555,7 @@ int dbus_append_args(sd_bus_message *m, const char *signature, const struct dbus
                         return policy_error(c, "signature", "invalid signature '%s'", signature);
                 if (i >= n_args)
                         break;
-                snprintf(subject, sizeof(subject), "argument %zu", i + 1);
+                snprintf(subject, sizeof(subject), l10n(c->lang, "argument %zu"), i + 1);
                 r = dbus_append_value(m, signature + p, &args[i], subject, c);
                 if (r < 0)
                         return r;

@@ -272,7 +272,7 @@ static int set_text(struct i18n *t, const char *fmt, ...)
 }
 
 /* Fills the field for one argument of the single complete type (exposable). */
-static int field_for_type(struct form_field *f, const char *type, size_t len)
+static int field_for_type(struct form_field *f, const char *type, size_t len, const char *lang)
 {
         char code = type[len - 1];
         const struct numeric_type *num = numeric_type(code);
@@ -300,8 +300,10 @@ static int field_for_type(struct form_field *f, const char *type, size_t len)
         }
         /* A number or a path has no empty value; a string, a signature or an array may. */
         f->required = !array && (num || code == 'o');
-        return set_text(&f->desc, "D-Bus type '%.*s'%s", (int)len, type,
-                        array ? ": one element per line" : "");
+        if (array)
+                return set_text(&f->desc, l10n(lang, "D-Bus type '%.*s': one element per line"),
+                                (int)len, type);
+        return set_text(&f->desc, l10n(lang, "D-Bus type '%.*s'"), (int)len, type);
 }
 
 static int add_hidden(struct form *form, const char *var, char **values)
@@ -367,7 +369,8 @@ static bool expose_available(const void *cfg)
         return method_lookup(cfg) != NULL;
 }
 
-static int form_add_args(struct form *form, const struct expose_method_info *info, char **vars)
+static int form_add_args(struct form *form, const struct expose_method_info *info, char **vars,
+                         const char *lang)
 {
         const char *p = info->in_signature;
         size_t k;
@@ -384,10 +387,10 @@ static int form_add_args(struct form *form, const struct expose_method_info *inf
                 f->var = strdup(vars[i]);
                 if (!f->var)
                         return -ENOMEM;
-                r = isempty(name) ? set_text(&f->label, "Argument %zu", i + 1)
+                r = isempty(name) ? set_text(&f->label, l10n(lang, "Argument %zu"), i + 1)
                                   : i18n_set_plain(&f->label, name);
                 if (r >= 0)
-                        r = field_for_type(f, p, k);
+                        r = field_for_type(f, p, k, lang);
                 if (r < 0)
                         return r;
         }
@@ -414,11 +417,13 @@ static int expose_build_form(const void *cfg, const struct action_call *call, st
         if (r >= 0)
                 r = i18n_copy(&m->name, &form->title);
         if (r >= 0)
-                r = set_text(&form->instructions, "Calls %s.%s on %s.%s", m->target->interface,
-                             m->method, m->target->destination,
-                             n_args == 0 ? " It takes no arguments." : "");
+                r = set_text(&form->instructions,
+                             n_args == 0 ? l10n(call->lang, "Calls %s.%s on %s. It takes no "
+                                                            "arguments.")
+                                         : l10n(call->lang, "Calls %s.%s on %s."),
+                             m->target->interface, m->method, m->target->destination);
         if (r >= 0)
-                r = form_add_args(form, info, vars);
+                r = form_add_args(form, info, vars, call->lang);
         if (r >= 0 && strv_extend(&signature, info->in_signature) < 0)
                 r = -ENOMEM;
         /* What the call is built from: kept by the session with the form, never sent back. */
@@ -511,15 +516,16 @@ static int expose_start(struct action_call *call)
                 return -EINVAL; /* no form was shown: cannot happen through the engine */
         info = method_lookup(m);
         if (!info)
-                return complete_with_note(call, "%s is not running, or no longer has %s.%s.",
-                                          m->target->destination, m->target->interface, m->method);
+                return complete_with_note(
+                    call, l10n(call->lang, "%s is not running, or no longer has %s.%s."),
+                    m->target->destination, m->target->interface, m->method);
         if (!streq(info->in_signature, signature))
-                return complete_with_note(call,
-                                          "%s.%s changed since its form was sent (it takes '%s' "
-                                          "now, not '%s'); nothing was called. Run the command "
-                                          "again.",
-                                          m->target->interface, m->method, info->in_signature,
-                                          signature);
+                return complete_with_note(
+                    call,
+                    l10n(call->lang, "%s.%s changed since its form was sent (it takes "
+                                     "'%s' now, not '%s'); nothing was called. Run the "
+                                     "command again."),
+                    m->target->interface, m->method, info->in_signature, signature);
         r = call_config(m, signature, vars->values, &c);
         if (r < 0)
                 return r;

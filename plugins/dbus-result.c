@@ -121,7 +121,8 @@ struct render {
         sd_bus_message *m;
         struct form_result *form;
         char *const *columns;
-        size_t items; /* elements, entries and rows shown */
+        const char *lang; /* of the labels and texts the agent makes up */
+        size_t items;     /* elements, entries and rows shown */
         bool truncated;
         bool have_table;
 };
@@ -194,8 +195,11 @@ static int render_basic(struct render *r, char type, bool quoted, struct text *t
                 return text_addf(t, "%" PRIu64, v.t);
         case 'd':
                 return format_double(t, v.d);
-        case 'h':
-                return text_add(t, "(file descriptor)", strlen("(file descriptor)"));
+        case 'h': {
+                const char *fd = l10n(r->lang, "(file descriptor)");
+
+                return text_add(t, fd, strlen(fd));
+        }
         case 's':
         case 'o':
         case 'g':
@@ -498,12 +502,12 @@ static int add_top(struct render *r, const char *var, const char *label)
 }
 
 int dbus_result_from_reply(sd_bus_message *reply, char *const *names, char *const *columns,
-                           struct action_result *res)
+                           const char *lang, struct action_result *res)
 {
         _cleanup_(form_result_freep) struct form_result *form = NULL;
         const char *sig = sd_bus_message_get_signature(reply, true);
         size_t n_values = 0, n_names = strv_length(names);
-        struct render r = {.m = reply, .columns = columns};
+        struct render r = {.m = reply, .columns = columns, .lang = lang};
         int k;
 
         if (!sig || dbus_signature_check(sig, &n_values, &(const char *){NULL}) == -EINVAL)
@@ -522,9 +526,9 @@ int dbus_result_from_reply(sd_bus_message *reply, char *const *names, char *cons
                         label = clean_strdup(names[i]);
                 } else if (n_values == 1) {
                         var = strdup("result");
-                        label = strdup("Result");
+                        label = strdup(l10n(lang, "Result"));
                 } else if (asprintf(&var, "result%zu", i + 1) < 0 ||
-                           asprintf(&label, "Result %zu", i + 1) < 0) {
+                           asprintf(&label, l10n(lang, "Result %zu"), i + 1) < 0) {
                         var = label = NULL;
                 }
                 if (!var || !label)
@@ -534,9 +538,10 @@ int dbus_result_from_reply(sd_bus_message *reply, char *const *names, char *cons
         if (k < 0)
                 return k;
         if (r.truncated) {
-                k = action_result_add_note(res, NOTE_WARN,
-                                           "The reply is long: only its first %d items are shown.",
-                                           DBUS_RESULT_MAX_ITEMS);
+                k = action_result_add_note(
+                    res, NOTE_WARN,
+                    l10n(lang, "The reply is long: only its first %d items are shown."),
+                    DBUS_RESULT_MAX_ITEMS);
                 if (k < 0)
                         return k;
         }
@@ -555,67 +560,69 @@ static const char *format_timeout(usec_t t, char *buf, size_t size)
         return buf;
 }
 
-static const char *member_kind(const struct dbus_config *c)
+/* The first sentence for well-known errors, in lang, or NULL. */
+static char *explain_error(const struct dbus_config *c, const char *lang, const char *name,
+                           const char *message)
 {
-        return c->kind == DBUS_CALL_METHOD ? "method" : "property";
-}
-
-/* The first sentence for well-known errors, or NULL. */
-static char *explain_error(const struct dbus_config *c, const char *name, const char *message)
-{
+        const bool method = c->kind == DBUS_CALL_METHOD;
         char bus[256], timeout[32];
         char *s = NULL;
         int k = 0;
 
-        dbus_bus_describe(c->bus, bus, sizeof(bus));
+        dbus_bus_describe(c->bus, lang, bus, sizeof(bus));
         if (streq(name, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
             streq(name, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                k = asprintf(&s, "%s is not running on %s.", c->destination, bus);
+                k = asprintf(&s, l10n(lang, "%s is not running on %s."), c->destination, bus);
         else if ((streq(name, SD_BUS_ERROR_NO_REPLY) &&
                   streq_ptr(message, "Method call timed out")) ||
                  streq(name, SD_BUS_ERROR_TIMEOUT))
-                k = asprintf(&s, "%s did not answer within %s.", c->destination,
+                k = asprintf(&s, l10n(lang, "%s did not answer within %s."), c->destination,
                              format_timeout(c->timeout, timeout, sizeof(timeout)));
         else if (streq(name, SD_BUS_ERROR_NO_REPLY))
-                k = asprintf(&s, "%s went away without answering.", c->destination);
+                k = asprintf(&s, l10n(lang, "%s went away without answering."), c->destination);
         else if (streq(name, SD_BUS_ERROR_ACCESS_DENIED))
                 k = asprintf(&s,
-                             "The D-Bus policy of %s does not let adhocd's user call %s.%s; the "
-                             "machine's administrator must allow it in the bus configuration "
-                             "(/etc/dbus-1/system.d/).",
+                             l10n(lang, "The D-Bus policy of %s does not let adhocd's user call "
+                                        "%s.%s; the machine's administrator must allow it in the "
+                                        "bus configuration (/etc/dbus-1/system.d/)."),
                              bus, c->interface, c->member);
         else if (streq(name, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) ||
                  streq(name, "org.freedesktop.PolicyKit1.Error.NotAuthorized"))
                 k = asprintf(&s,
-                             "%s asks for an authorization that adhocd cannot give "
-                             "interactively; the machine's administrator must grant this "
-                             "action to adhocd's user with a polkit rule "
-                             "(/etc/polkit-1/rules.d/).",
+                             l10n(lang, "%s asks for an authorization that adhocd cannot give "
+                                        "interactively; the machine's administrator must grant "
+                                        "this action to adhocd's user with a polkit rule "
+                                        "(/etc/polkit-1/rules.d/)."),
                              c->destination);
         else if (streq(name, SD_BUS_ERROR_UNKNOWN_METHOD) ||
                  streq(name, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
                  streq(name, SD_BUS_ERROR_UNKNOWN_INTERFACE) ||
                  streq(name, SD_BUS_ERROR_UNKNOWN_PROPERTY))
-                k = asprintf(&s, "%s has no %s %s.%s at %s (another version of the program?).",
-                             c->destination, member_kind(c), c->interface, c->member, c->path);
+                k = asprintf(&s,
+                             method ? l10n(lang, "%s has no method %s.%s at %s (another version "
+                                                 "of the program?).")
+                                    : l10n(lang, "%s has no property %s.%s at %s (another "
+                                                 "version of the program?)."),
+                             c->destination, c->interface, c->member, c->path);
         else if (streq(name, SD_BUS_ERROR_INVALID_ARGS))
-                k = asprintf(&s, "%s refused the values it was given.", c->destination);
+                k = asprintf(&s, l10n(lang, "%s refused the values it was given."), c->destination);
         else if (streq(name, SD_BUS_ERROR_PROPERTY_READ_ONLY))
-                k = asprintf(&s, "The property %s is read-only.", c->member);
+                k = asprintf(&s, l10n(lang, "The property %s is read-only."), c->member);
         return k < 0 ? NULL : s;
 }
 
-int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *name,
-                          const char *message)
+int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *lang,
+                          const char *name, const char *message)
 {
         _cleanup_free_ char *intro = NULL, *clean_name = NULL, *clean_message = NULL;
 
         name = isempty(name) ? SD_BUS_ERROR_FAILED : name;
-        intro = explain_error(c, name, message);
+        intro = explain_error(c, lang, name, message);
         clean_name = clean_strdup(name);
         clean_message = clean_strdup(strempty(message));
         if (!clean_name || !clean_message)
                 return -ENOMEM;
+        /* The error's name and message are D-Bus's: shown as they come. */
         if (isempty(clean_message))
                 return action_result_add_note(res, NOTE_ERROR, "%s%s%s", strempty(intro),
                                               intro ? " " : "", clean_name);
@@ -623,12 +630,13 @@ int dbus_result_add_error(struct action_result *res, const struct dbus_config *c
                                       intro ? " " : "", clean_name, clean_message);
 }
 
-int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c)
+int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c,
+                                const char *lang)
 {
         char bus[256];
 
         return action_result_add_note(res, NOTE_ERROR,
-                                      "bus unavailable: adhocd is not connected to %s right now "
-                                      "and keeps trying; try again shortly.",
-                                      dbus_bus_describe(c->bus, bus, sizeof(bus)));
+                                      l10n(lang, "bus unavailable: adhocd is not connected to %s "
+                                                 "right now and keeps trying; try again shortly."),
+                                      dbus_bus_describe(c->bus, lang, bus, sizeof(bus)));
 }

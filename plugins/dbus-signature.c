@@ -4,6 +4,7 @@
  * basic types, v, arrays, structs, and dict entries only as an array's element with a basic
  * key; at most 255 bytes and 32 levels of arrays and of structs. sd-bus has no public
  * validator, and the policy loader must report bad signatures before anything connects.
+ * Errors are msgids (N_()): a requester's value of type 'g' is told why in their language.
  */
 #include "dbus.h"
 
@@ -25,7 +26,7 @@ static int array_type(const char *s, struct sig_walk *w, size_t *ret)
         int r;
 
         if (++w->arrays > DBUS_NESTING_MAX) {
-                w->error = "arrays nested too deeply";
+                w->error = N_("arrays nested too deeply");
                 return -EINVAL;
         }
         r = complete_type(s + 1, w, true, &k);
@@ -44,12 +45,12 @@ static int group_type(const char *s, struct sig_walk *w, bool dict, size_t *ret)
         int r;
 
         if (++w->structs > DBUS_NESTING_MAX) {
-                w->error = "structs nested too deeply";
+                w->error = N_("structs nested too deeply");
                 return -EINVAL;
         }
         while (s[p] && s[p] != close) {
                 if (dict && n == 0 && !dbus_type_is_basic(s[p])) {
-                        w->error = "a dict key must be a basic type";
+                        w->error = N_("a dict key must be a basic type");
                         return -EINVAL;
                 }
                 r = complete_type(s + p, w, false, &k);
@@ -60,11 +61,11 @@ static int group_type(const char *s, struct sig_walk *w, bool dict, size_t *ret)
         }
         w->structs--;
         if (s[p] != close) {
-                w->error = dict ? "unterminated '{'" : "unterminated '('";
+                w->error = dict ? N_("unterminated '{'") : N_("unterminated '('");
                 return -EINVAL;
         }
         if (n == 0 || (dict && n != 2)) {
-                w->error = dict ? "a dict entry has exactly two types" : "empty struct";
+                w->error = dict ? N_("a dict entry has exactly two types") : N_("empty struct");
                 return -EINVAL;
         }
         *ret = p + 1;
@@ -84,15 +85,15 @@ static int complete_type(const char *s, struct sig_walk *w, bool dict_ok, size_t
                 return group_type(s, w, false, ret);
         case '{':
                 if (!dict_ok) {
-                        w->error = "a dict entry '{...}' may only follow 'a'";
+                        w->error = N_("a dict entry '{...}' may only follow 'a'");
                         return -EINVAL;
                 }
                 return group_type(s, w, true, ret);
         case '\0':
-                w->error = "incomplete type";
+                w->error = N_("incomplete type");
                 return -EINVAL;
         default:
-                w->error = "unknown type code";
+                w->error = N_("unknown type code");
                 return -EINVAL;
         }
 }
@@ -117,7 +118,7 @@ int dbus_signature_check(const char *sig, size_t *ret_n, const char **ret_error)
         size_t p = 0, n = 0, k;
 
         if (strlen(sig) > DBUS_SIGNATURE_MAX) {
-                *ret_error = "longer than 255 bytes";
+                *ret_error = N_("longer than 255 bytes");
                 return -EINVAL;
         }
         while (sig[p]) {

@@ -67,7 +67,7 @@ static void request_unavailable(struct dbus_request *req)
 {
         struct action_result *res = action_result_new();
 
-        if (res && dbus_result_add_unavailable(res, req->cfg) < 0)
+        if (res && dbus_result_add_unavailable(res, req->cfg, req->call->lang) < 0)
                 res->error = -ENOMEM;
         request_finish(req, res);
 }
@@ -89,7 +89,7 @@ static void request_dbus_error(struct dbus_request *req, const char *name, const
                 return;
         }
         res = action_result_new();
-        if (res && dbus_result_add_error(res, req->cfg, name, message) < 0)
+        if (res && dbus_result_add_error(res, req->cfg, req->call->lang, name, message) < 0)
                 res->error = -ENOMEM;
         request_finish(req, res);
 }
@@ -158,9 +158,11 @@ static int request_prepare(struct dbus_request *req, const char *signature)
         } else if (r == -EPROTO && conv.error) {
                 _cleanup_free_ char *note = NULL;
 
+                /* What does not fit is the administrator's matter: told in English, as logged. */
                 log_warning("%s: the policy does not fit %s.%s: %s", call->node, c->interface,
                             c->member, conv.error);
-                if (asprintf(&note, "The policy of this command does not fit %s.%s: %s",
+                if (asprintf(&note,
+                             l10n(call->lang, "The policy of this command does not fit %s.%s: %s"),
                              c->interface, c->member, conv.error) < 0)
                         note = NULL;
                 request_fail(req, -EPROTO, note);
@@ -197,13 +199,14 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         }
         r = dbus_result_from_reply(m, c->kind == DBUS_CALL_METHOD ? req->out_names : property,
-                                   c->columns, res);
+                                   c->columns, req->call->lang, res);
         if (r < 0) {
                 log_warning_errno(r, "%s: cannot read the reply of %s.%s: %m", req->call->node,
                                   c->interface, c->member);
                 res->error = r;
-                (void)action_result_add_note(res, NOTE_ERROR, "The reply of %s could not be read.",
-                                             c->destination);
+                (void)action_result_add_note(
+                    res, NOTE_ERROR, l10n(req->call->lang, "The reply of %s could not be read."),
+                    c->destination);
         }
         request_finish(req, res);
         return 0;
@@ -238,7 +241,7 @@ static const char *introspected_signature(struct dbus_request *req,
                                           const struct dbus_introspection *intro)
 {
         const struct dbus_config *c = req->cfg;
-        const char *sig = NULL;
+        const char *sig = NULL, *lang = req->call->lang;
         _cleanup_free_ char *note = NULL;
 
         if (c->kind == DBUS_CALL_METHOD) {
@@ -252,14 +255,19 @@ static const char *introspected_signature(struct dbus_request *req,
         }
         if (sig && !strchr(sig, 'h'))
                 return sig;
-        if (sig && asprintf(&note, "%s.%s takes a file descriptor, which adhocd never passes.",
-                            c->interface, c->member) < 0)
+        if (sig &&
+            asprintf(&note, l10n(lang, "%s.%s takes a file descriptor, which adhocd never passes."),
+                     c->interface, c->member) < 0)
                 note = NULL;
         if (!sig && asprintf(&note,
-                             "%s has no %s %s.%s at %s according to its introspection data (if "
-                             "it is there, give its type in the policy).",
-                             c->destination, c->kind == DBUS_CALL_METHOD ? "method" : "property",
-                             c->interface, c->member, c->path) < 0)
+                             c->kind == DBUS_CALL_METHOD
+                                 ? l10n(lang, "%s has no method %s.%s at %s according to its "
+                                              "introspection data (if it is there, give its type "
+                                              "in the policy).")
+                                 : l10n(lang, "%s has no property %s.%s at %s according to its "
+                                              "introspection data (if it is there, give its type "
+                                              "in the policy)."),
+                             c->destination, c->interface, c->member, c->path) < 0)
                 note = NULL;
         request_fail(req, -EPROTO, note);
         return NULL;

@@ -14,6 +14,7 @@
 #include <systemd/sd-bus.h>
 
 #include "action.h"
+#include "l10n.h"
 #include "template.h"
 
 /* ---- Signatures (dbus-signature.c) ---- */
@@ -25,8 +26,8 @@
 bool dbus_type_is_basic(char c) _pure_;
 /* Length of the single complete type at the start of sig; -EINVAL when malformed. */
 int dbus_type_length(const char *sig, size_t *ret);
-/* Validates a whole signature and counts its complete types. On -EINVAL, *ret_error (static)
- * says why; types holding a file descriptor ('h') are refused with -EPERM. */
+/* Validates a whole signature and counts its complete types. On -EINVAL, *ret_error (a static
+ * msgid, for l10n()) says why; types holding a file descriptor ('h') are refused with -EPERM. */
 int dbus_signature_check(const char *sig, size_t *ret_n, const char **ret_error);
 /* True when the complete type t (of length len) holds a file descriptor somewhere. */
 bool dbus_type_has_fd(const char *t, size_t len) _pure_;
@@ -83,8 +84,8 @@ int dbus_parse_name(const struct ynode *map, const char *section, const char *ke
 /* bus: session, system or an address; dflt ("session" or "system") when absent. */
 int dbus_parse_bus(const struct ynode *map, const char *dflt, char **ret, struct diags *d);
 int dbus_parse_timeout(const struct ynode *map, usec_t *ret, struct diags *d);
-/* "the session bus", "the system bus" or "the bus at ADDRESS", for messages. */
-const char *dbus_bus_describe(const char *spec, char *buf, size_t size);
+/* "the session bus", "the system bus" or "the bus at ADDRESS", in lang, for messages. */
+const char *dbus_bus_describe(const char *spec, const char *lang, char *buf, size_t size);
 
 /* ---- Conversion of form values (dbus-convert.c) ---- */
 
@@ -103,9 +104,10 @@ union dbus_basic {
         int h;         /* a unix fd, only ever read from a message */
 };
 
-/* Parses text as a value of basic type (not 'h'). On -EINVAL/-ERANGE, *ret_reason (allocated)
- * completes "'text' ...", e.g. "is above the maximum 255". */
-int dbus_basic_parse(char type, const char *text, union dbus_basic *ret, char **ret_reason);
+/* Parses text as a value of basic type (not 'h'). On -EINVAL/-ERANGE, *ret_reason (allocated,
+ * in lang) completes "'text' ...", e.g. "is above the maximum 255". */
+int dbus_basic_parse(char type, const char *text, const char *lang, union dbus_basic *ret,
+                     char **ret_reason);
 
 /* What conversion needs besides the message. */
 struct dbus_convert {
@@ -175,15 +177,17 @@ const struct dbus_iproperty *dbus_introspection_find_property(const struct dbus_
 #define DBUS_RESULT_MAX_TEXT  4096 /* bytes of one shown value */
 
 /* Turns a method return into result fields (and at most one table) in res->form. names gives
- * labels for the reply's values ("" or missing: a default), columns the table's labels.
- * A truncated reply adds a warning note. */
+ * labels for the reply's values ("" or missing: a default, in lang), columns the table's
+ * labels. A truncated reply adds a warning note in lang. */
 int dbus_result_from_reply(sd_bus_message *reply, char *const *names, char *const *columns,
-                           struct action_result *res);
-/* Adds the error note for a D-Bus error: a sentence for well-known errors, then name: message. */
-int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *name,
-                          const char *message);
-/* Adds the "bus unavailable" note. */
-int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c);
+                           const char *lang, struct action_result *res);
+/* Adds the error note for a D-Bus error: a sentence in lang for well-known errors, then
+ * name: message as D-Bus gave them. */
+int dbus_result_add_error(struct action_result *res, const struct dbus_config *c, const char *lang,
+                          const char *name, const char *message);
+/* Adds the "bus unavailable" note in lang. */
+int dbus_result_add_unavailable(struct action_result *res, const struct dbus_config *c,
+                                const char *lang);
 
 /* ---- Calls (dbus.c) ---- */
 

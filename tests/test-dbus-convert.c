@@ -17,6 +17,7 @@ static int peer = -1; /* the other end, kept open and never read */
 static struct form *form;
 static struct form_values vals;
 static char *error;
+static const char *lang = "en"; /* the requester's */
 
 static void setup(void)
 {
@@ -55,7 +56,7 @@ static sd_bus_message *convert_r(const char *signature, const char *args, int *r
         sd_bus_message *m = NULL;
         struct diags d = {0};
         const struct template_vars vars = {.values = &vals, .from = "alice@example.org/phone"};
-        struct dbus_convert conv = {.vars = &vars, .form = form, .lang = "en"};
+        struct dbus_convert conv = {.vars = &vars, .form = form, .lang = lang};
         int r;
 
         free(error);
@@ -311,23 +312,51 @@ static void test_policy_mismatch(void)
         refused("", "[a]", -EPROTO, "the method takes 0 argument(s)");
 }
 
+/* The requester's mistakes are told in their language; the policy's stay English. */
+static void test_refused_in_french(void)
+{
+        lang = "fr";
+        set("level", (char *[]){(char *)"256", NULL}, false);
+        refused("y", "['{level}']", -EINVAL, "Volume : « 256 » est supérieur au maximum 255");
+        set("level", (char *[]){(char *)"-1", NULL}, false);
+        refused("q", "['{level}']", -EINVAL, "Volume : « -1 » est inférieur au minimum 0");
+        set("level", (char *[]){(char *)"loud", NULL}, false);
+        refused("i", "['{level}']", -EINVAL, "Volume : « loud » n'est pas un entier");
+        set("level", (char *[]){(char *)"a{", NULL}, false);
+        refused("g", "['{level}']", -EINVAL,
+                "Volume : « a{ » n'est pas une signature D-Bus valide : « { » sans « } »");
+        set("level", (char *[]){(char *)"", NULL}, false);
+        refused("i", "['{level}']", -EINVAL, "Volume : aucune valeur donnée (la valeur n'est pas");
+        set("pin", (char *[]){(char *)"12ab", NULL}, true);
+        refused("u", "['{pin}']", -EINVAL, "PIN : la valeur n'est pas un entier");
+        refused("ss", "[a]", -EPROTO, "the method takes 2 argument(s) ('ss'), the policy gives 1");
+        lang = "de";
+        set("level", (char *[]){(char *)"loud", NULL}, false);
+        refused("i", "['{level}']", -EINVAL, "Volume: 'loud' is not an integer");
+        lang = "en";
+}
+
 static void test_basic_parse(void)
 {
         union dbus_basic v;
         char *reason = NULL;
 
-        CHECK_INT(dbus_basic_parse('x', "-0", &v, &reason), 0);
+        CHECK_INT(dbus_basic_parse('x', "-0", NULL, &v, &reason), 0);
         CHECK(v.x == 0);
-        CHECK_INT(dbus_basic_parse('t', "+42", &v, &reason), 0);
+        CHECK_INT(dbus_basic_parse('t', "+42", NULL, &v, &reason), 0);
         CHECK(v.t == 42);
-        CHECK_INT(dbus_basic_parse('y', "007", &v, &reason), 0);
+        CHECK_INT(dbus_basic_parse('y', "007", NULL, &v, &reason), 0);
         CHECK_INT(v.y, 7);
-        CHECK_INT(dbus_basic_parse('u', "-", &v, &reason), -EINVAL);
+        CHECK_INT(dbus_basic_parse('u', "-", NULL, &v, &reason), -EINVAL);
         CHECK_STREQ(reason, "is not an integer");
         free(reason);
         reason = NULL;
-        CHECK_INT(dbus_basic_parse('d', "1e-400", &v, &reason), 0); /* underflows to 0 */
-        CHECK_INT(dbus_basic_parse('d', "-0.0", &v, &reason), 0);
+        CHECK_INT(dbus_basic_parse('y', "300", "fr", &v, &reason), -EINVAL);
+        CHECK_STREQ(reason, "est supérieur au maximum 255");
+        free(reason);
+        reason = NULL;
+        CHECK_INT(dbus_basic_parse('d', "1e-400", NULL, &v, &reason), 0); /* underflows to 0 */
+        CHECK_INT(dbus_basic_parse('d', "-0.0", NULL, &v, &reason), 0);
 }
 
 int main(void)
@@ -338,6 +367,7 @@ int main(void)
         test_arrays();
         test_containers();
         test_policy_mismatch();
+        test_refused_in_french();
         test_basic_parse();
         form_values_done(&vals);
         form_free(form);

@@ -244,6 +244,9 @@ static void on_complete(struct action_call *call, struct action_result *res)
         t->done = true;
 }
 
+/* The language of the requests the tests make. */
+static const char *call_lang = "en";
+
 static struct action_call call_for(const struct command *c, const struct form_values *values)
 {
         return (struct action_call){
@@ -251,7 +254,7 @@ static struct action_call call_for(const struct command *c, const struct form_va
             .node = c->node,
             .requester = "alice@example.org/phone",
             .requester_bare = "alice@example.org",
-            .lang = "en",
+            .lang = call_lang,
             .values = values,
             .cfg = c->action_cfg,
             .complete = on_complete,
@@ -434,6 +437,19 @@ static void test_forms(struct policy *p)
         CHECK(t->form->n_fields == 2);
         CHECK(strstr(i18n_pick(&t->form->instructions, NULL), "no arguments") != NULL);
         tcall_free(t);
+
+        /* A French requester's form: the agent's words in French, the names as they are. */
+        call_lang = "fr";
+        t = tcall_new(cmd(p, "GetPair"));
+        CHECK_STREQ(i18n_pick(&t->form->instructions, NULL),
+                    "Appelle org.adhocd.Test1.GetPair sur org.adhocd.Test. Cette méthode ne prend "
+                    "aucun argument.");
+        tcall_free(t);
+        t = tcall_new(cmd(p, "EchoAS"));
+        f = field(t, "value");
+        CHECK(f && streq(i18n_pick(&f->desc, NULL), "Type D-Bus « as » : un élément par ligne"));
+        tcall_free(t);
+        call_lang = "en";
 }
 
 static void test_calls(struct policy *p)

@@ -48,7 +48,7 @@ static struct action_result *render(sd_bus_message *reply, char *const *names, c
         struct action_result *res = action_result_new();
 
         CHECK(res != NULL);
-        CHECK_INT(dbus_result_from_reply(reply, names, columns, res), 0);
+        CHECK_INT(dbus_result_from_reply(reply, names, columns, NULL, res), 0);
         sd_bus_message_unref(reply);
         return res;
 }
@@ -228,11 +228,12 @@ static struct dbus_config cfg = {
     .timeout = 300 * USEC_PER_MSEC,
 };
 
-static void error_note(const char *name, const char *message, const char *expected)
+static void error_note_in(const char *lang, const char *name, const char *message,
+                          const char *expected)
 {
         struct action_result *res = action_result_new();
 
-        CHECK_INT(dbus_result_add_error(res, &cfg, name, message), 0);
+        CHECK_INT(dbus_result_add_error(res, &cfg, lang, name, message), 0);
         CHECK_INT(res->n_notes, 1);
         CHECK_INT(res->notes[0].type, NOTE_ERROR);
         CHECK_INT(res->error, 0); /* completed, with an error note */
@@ -241,6 +242,11 @@ static void error_note(const char *name, const char *message, const char *expect
                 CHECK(false);
         }
         action_result_free(res);
+}
+
+static void error_note(const char *name, const char *message, const char *expected)
+{
+        error_note_in("en", name, message, expected);
 }
 
 static void test_errors(void)
@@ -266,8 +272,47 @@ static void test_errors(void)
                    "is not running on the bus at unix:path=/run/x");
 
         struct action_result *res = action_result_new();
-        CHECK_INT(dbus_result_add_unavailable(res, &cfg), 0);
+        CHECK_INT(dbus_result_add_unavailable(res, &cfg, NULL), 0);
         CHECK(strstr(res->notes[0].text, "bus unavailable") == res->notes[0].text);
+        action_result_free(res);
+        cfg.bus = (char *)"session";
+        cfg.timeout = 300 * USEC_PER_MSEC;
+}
+
+/* The agent's sentences follow the requester's language; D-Bus's name and message do not. */
+static void test_errors_in_french(void)
+{
+        sd_bus_message *reply;
+        struct action_result *res;
+
+        error_note_in("fr", SD_BUS_ERROR_SERVICE_UNKNOWN, "The name is not activatable",
+                      "org.mpris.MediaPlayer2.vlc n'est pas lancé sur le bus de session. "
+                      "org.freedesktop.DBus.Error.ServiceUnknown: The name is not activatable");
+        error_note_in("fr-CA", SD_BUS_ERROR_NO_REPLY, "Method call timed out",
+                      "org.mpris.MediaPlayer2.vlc n'a pas répondu en 300ms. "
+                      "org.freedesktop.DBus.Error.NoReply: Method call timed out");
+        error_note_in("fr", SD_BUS_ERROR_UNKNOWN_METHOD, "no",
+                      "n'a pas de méthode org.mpris.MediaPlayer2.Player.PlayPause");
+        error_note_in("fr", "org.example.Error.Custom", "it broke",
+                      "org.example.Error.Custom: it broke");
+        /* Any other language: English. */
+        error_note_in("de", SD_BUS_ERROR_SERVICE_UNKNOWN, "x",
+                      "org.mpris.MediaPlayer2.vlc is not running on the session bus.");
+
+        /* The labels the agent makes up for unnamed values. */
+        reply = reply_new("us", 7, "x");
+        res = action_result_new();
+        CHECK_INT(dbus_result_from_reply(reply, NULL, NULL, "fr", res), 0);
+        reply = sd_bus_message_unref(reply);
+        CHECK_STREQ(field(res, "result1")->label, "Résultat 1");
+        CHECK_STREQ(field(res, "result2")->label, "Résultat 2");
+        action_result_free(res);
+
+        res = action_result_new();
+        CHECK_INT(dbus_result_add_unavailable(res, &cfg, "fr"), 0);
+        CHECK_STREQ(res->notes[0].text,
+                    "bus indisponible : adhocd n'a pas de connexion avec le bus de session pour "
+                    "l'instant et continue d'essayer ; réessayez bientôt.");
         action_result_free(res);
 }
 
@@ -279,6 +324,7 @@ int main(void)
         test_table();
         test_cleaning_and_limits();
         test_errors();
+        test_errors_in_french();
         sd_bus_close_unref(bus);
         close(peer);
         return TESTS_RESULT();

@@ -134,15 +134,14 @@ static void check_form(const struct command *cmd, struct action_call *call)
         CHECK_INT(cmd->action->build_form(cmd->action_cfg, call, &f), 0);
         if (!f)
                 return;
-        CHECK_STREQ(i18n_pick(&f->title, "en"), "Set the status");
-        CHECK_STREQ(i18n_pick(&f->title, "fr"), "Changer le statut");
+        CHECK_STREQ(i18n_pick(&f->title, NULL), "Set the status");
         CHECK(field(f, FORM_FIELD_FIXED, NULL) == &f->fields[0]); /* what is published, first */
         show = field(f, FORM_FIELD_LIST_SINGLE, "show");
         CHECK(show && show->n_options == 5);
         CHECK(has_option(show, "available") && has_option(show, "chat") &&
               has_option(show, "away") && has_option(show, "xa") && has_option(show, "dnd"));
         CHECK(show && show->defaults && streq(show->defaults[0], "away"));
-        CHECK(show && streq(i18n_pick(&show->options[4].label, "fr"), "Ne pas déranger"));
+        CHECK(show && streq(i18n_pick(&show->options[4].label, NULL), "Do not disturb"));
         status = field(f, FORM_FIELD_TEXT_SINGLE, "status");
         CHECK(status && !status->required);
         dur = field(f, FORM_FIELD_LIST_SINGLE, "duration");
@@ -151,6 +150,30 @@ static void check_form(const struct command *cmd, struct action_call *call)
         CHECK(dur && dur->defaults && streq(dur->defaults[0], "1h"));
         clear = field(f, FORM_FIELD_BOOLEAN, "clear");
         CHECK(clear && clear->defaults && streq(clear->defaults[0], "0"));
+        form_free(f);
+}
+
+/* The same form for a French requester: built in their language. */
+static void check_form_in_french(const struct command *cmd, struct action_call *call)
+{
+        const struct form_field *show, *status, *dur;
+        struct form *f = NULL;
+
+        call->lang = "fr";
+        CHECK_INT(cmd->action->build_form(cmd->action_cfg, call, &f), 0);
+        call->lang = NULL;
+        if (!f)
+                return;
+        CHECK_STREQ(i18n_pick(&f->title, NULL), "Changer le statut");
+        CHECK_STREQ(i18n_pick(&f->fields[0].label, NULL), "Publié actuellement");
+        CHECK_STREQ(f->fields[0].defaults[0], "rien de publié pour l'instant");
+        show = field(f, FORM_FIELD_LIST_SINGLE, "show");
+        CHECK(show && streq(i18n_pick(&show->label, NULL), "Disponibilité"));
+        CHECK(show && streq(i18n_pick(&show->options[4].label, NULL), "Ne pas déranger"));
+        status = field(f, FORM_FIELD_TEXT_SINGLE, "status");
+        CHECK(status && streq(i18n_pick(&status->desc, NULL), "Une ligne ; vide : pas de texte"));
+        dur = field(f, FORM_FIELD_LIST_SINGLE, "duration");
+        CHECK(dur && streq(i18n_pick(&dur->options[1].label, NULL), "1 heure"));
         form_free(f);
 }
 
@@ -218,6 +241,10 @@ int main(void)
         }
         CHECK_STREQ(run(cmd, &call, "dnd", NULL, "1h", "0"), "Presence monitoring is not running");
         CHECK(fake.result && fake.result->error == -EAGAIN);
+        call.lang = "fr";
+        CHECK_STREQ(run(cmd, &call, "dnd", NULL, "1h", "0"),
+                    "La surveillance de présence n'est pas lancée");
+        call.lang = NULL;
         CHECK_INT(fake.n_published, 0);
 
         CHECK_INT(sd_event_new(&e), 0);
@@ -229,6 +256,7 @@ int main(void)
 
         /* The form before and after the first probe run. */
         check_form(cmd, &call);
+        check_form_in_french(cmd, &call);
         s = form_now(cmd, &call);
         CHECK_STREQ(s, "nothing published yet");
         free(s);
@@ -256,6 +284,13 @@ int main(void)
         CHECK(fake.text == NULL);
         CHECK_STREQ(run(cmd, &call, "chat", "", "4h", "0"),
                     "Now published: chat (manual, 240 min left)");
+        /* The notes of a French requester; the show and the text stay as published. */
+        call.lang = "fr";
+        CHECK_STREQ(run(cmd, &call, "dnd", "maintenance", "1h", "0"),
+                    "Publié maintenant : dnd : maintenance (manuel, encore 60 min)");
+        call.lang = NULL;
+        CHECK_STREQ(run(cmd, &call, "chat", "", "4h", "0"),
+                    "Now published: chat (manual, 240 min left)");
 
         /* A text presence refuses: the note names the field, nothing changes. */
         memset(long_text, 'x', sizeof(long_text) - 1);
@@ -264,6 +299,10 @@ int main(void)
                     "Status text: at most 1024 bytes of one-line text");
         CHECK(fake.result && fake.result->error == -EINVAL);
         CHECK_STREQ(fake.show, "chat");
+        call.lang = "fr-BE";
+        CHECK_STREQ(run(cmd, &call, "away", long_text, "1h", "0"),
+                    "Texte du statut : 1024 octets au plus, sur une ligne");
+        call.lang = NULL;
 
         /* Clear: the computed status again, whatever else was submitted. */
         CHECK_STREQ(run(cmd, &call, "dnd", "ignored", "1h", "1"),

@@ -158,7 +158,7 @@ int main(void)
         CHECK_INT(fake.n_published, 5);
         CHECK_STREQ(fake.show, "away");
         CHECK_STREQ(fake.text, "back soon");
-        CHECK_INT(presence_describe(state, &s), 0);
+        CHECK_INT(presence_describe(state, NULL, &s), 0);
         CHECK_STREQ(s, "away: back soon (manual, until cleared)");
         free(s);
         presence_clear_manual(state);

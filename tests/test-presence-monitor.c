@@ -332,7 +332,7 @@ static void test_offline(const struct presence_config *c)
         CHECK_INT(fake.n_published, 0);
         /* The alert could not go: held back, summed up once online. */
         CHECK_INT(fake.n_msgs, 0);
-        CHECK_INT(presence_monitor_describe(m, t, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t, NULL, &s), 0);
         CHECK_STREQ(s, "offline: nothing published");
         free(s);
 
@@ -361,14 +361,17 @@ static void test_manual(const struct presence_config *c)
         fake.online = true;
         fake.n_published = 0;
         CHECK_INT(presence_monitor_new(c, &host, "web1", &m), 0);
-        CHECK_INT(presence_monitor_describe(m, t, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t, NULL, &s), 0);
         CHECK_STREQ(s, "nothing published yet");
+        free(s);
+        CHECK_INT(presence_monitor_describe(m, t, "fr", &s), 0);
+        CHECK_STREQ(s, "rien de publié pour l'instant");
         free(s);
 
         set_values("0.50", "40");
         step(m, t);
         CHECK_INT(fake.n_published, 1);
-        CHECK_INT(presence_monitor_describe(m, t, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t, NULL, &s), 0);
         CHECK_STREQ(s, "available: load 0.50 · / 40%");
         free(s);
 
@@ -381,8 +384,12 @@ static void test_manual(const struct presence_config *c)
         CHECK_INT(fake.status.n, 1);
         CHECK(fake.status.v[0].lang == NULL);
         CHECK_STREQ(fake.status.v[0].text, "maintenance until 14:00");
-        CHECK_INT(presence_monitor_describe(m, t + 1 * SEC, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t + 1 * SEC, NULL, &s), 0);
         CHECK_STREQ(s, "xa: maintenance until 14:00 (manual, 30 min left)");
+        free(s);
+        /* The agent's words in the requester's language; the show and the text as published. */
+        CHECK_INT(presence_monitor_describe(m, t + 1 * SEC, "fr", &s), 0);
+        CHECK_STREQ(s, "xa : maintenance until 14:00 (manuel, encore 30 min)");
         free(s);
         set_values("8.00", "40");
         step(m, t + 2 * MINUTE);
@@ -397,8 +404,11 @@ static void test_manual(const struct presence_config *c)
         CHECK_INT(fake.n_published, 3);
         CHECK_STREQ(fake.show, "away");
         CHECK_STREQ(fake.status.v[0].text, "load 8.00 · / 40%");
-        CHECK_INT(presence_monitor_describe(m, t + 30 * MINUTE, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t + 30 * MINUTE, NULL, &s), 0);
         CHECK_STREQ(s, "away: load 8.00 · / 40% (rule 2: load1 >= 4)");
+        free(s);
+        CHECK_INT(presence_monitor_describe(m, t + 30 * MINUTE, "fr-FR", &s), 0);
+        CHECK_STREQ(s, "away : load 8.00 · / 40% (règle 2 : load1 >= 4)");
         free(s);
 
         /* Until cleared, without text; clearing publishes the computed state. */
@@ -407,8 +417,11 @@ static void test_manual(const struct presence_config *c)
         CHECK_STREQ(fake.show, "dnd");
         CHECK_INT(fake.status.n, 0);
         CHECK(presence_monitor_manual_check(m, t + 100 * HOUR) == USEC_INFINITY);
-        CHECK_INT(presence_monitor_describe(m, t + HOUR, &s), 0);
+        CHECK_INT(presence_monitor_describe(m, t + HOUR, NULL, &s), 0);
         CHECK_STREQ(s, "dnd (manual, until cleared)");
+        free(s);
+        CHECK_INT(presence_monitor_describe(m, t + HOUR, "fr", &s), 0);
+        CHECK_STREQ(s, "dnd (manuel, jusqu'à effacement)");
         free(s);
         presence_monitor_clear_manual(m, t + 101 * HOUR);
         CHECK_INT(fake.n_published, 5);

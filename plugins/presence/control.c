@@ -14,6 +14,7 @@
  * "presence_control:" key in a command is an unknown key.
  */
 #include "action.h"
+#include "l10n.h"
 #include "log.h"
 #include "presence-internal.h"
 
@@ -38,50 +39,29 @@ void presence_control_detach(void *state)
 
 struct choice {
         const char *value;
-        const char *en, *fr;
-        usec_t duration; /* of a duration choice; 0: until cleared */
+        const char *label; /* msgid */
+        usec_t duration;   /* of a duration choice; 0: until cleared */
 };
 
 static const struct choice show_choices[] = {
-    {"available", "Available", "Disponible", 0},
-    {"chat", "Free for chat", "Disponible pour discuter", 0},
-    {"away", "Away", "Absent", 0},
-    {"xa", "Extended away", "Absent pour longtemps", 0},
-    {"dnd", "Do not disturb", "Ne pas déranger", 0},
+    {"available", N_("Available"), 0}, {"chat", N_("Free for chat"), 0}, {"away", N_("Away"), 0},
+    {"xa", N_("Extended away"), 0},    {"dnd", N_("Do not disturb"), 0},
 };
 
 static const struct choice duration_choices[] = {
-    {"15m", "15 minutes", "15 minutes", 15 * 60 * USEC_PER_SEC},
-    {"1h", "1 hour", "1 heure", 3600 * USEC_PER_SEC},
-    {"4h", "4 hours", "4 heures", 4 * 3600 * USEC_PER_SEC},
-    {"24h", "1 day", "1 jour", 24 * 3600 * USEC_PER_SEC},
-    {"forever", "Until cleared", "Jusqu'à ce qu'il soit effacé", 0},
+    {"15m", N_("15 minutes"), 15 * 60 * USEC_PER_SEC},
+    {"1h", N_("1 hour"), 3600 * USEC_PER_SEC},
+    {"4h", N_("4 hours"), 4 * 3600 * USEC_PER_SEC},
+    {"24h", N_("1 day"), 24 * 3600 * USEC_PER_SEC},
+    {"forever", N_("Until cleared"), 0},
 };
 
 #define DEFAULT_SHOW     "away"
 #define DEFAULT_DURATION "1h"
 
-/* Sets t to an English and a French text. */
-static int text_set(struct i18n *t, const char *en, const char *fr)
-{
-        const char *const pairs[][2] = {{"en", en}, {"fr", fr}};
-
-        i18n_done(t);
-        for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
-                struct i18n_entry *e = array_grow((void **)&t->v, &t->n, sizeof(*e));
-
-                if (!e)
-                        return -ENOMEM;
-                e->lang = strdup(pairs[i][0]);
-                e->text = strdup(pairs[i][1]);
-                if (!e->lang || !e->text)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
+/* The form is built for each request, so its texts are in the requester's language. */
 static struct form_field *add_field(struct form *f, const char *var, enum form_field_type type,
-                                    const char *en, const char *fr)
+                                    const char *label)
 {
         struct form_field *field = array_grow((void **)&f->fields, &f->n_fields, sizeof(*field));
 
@@ -90,67 +70,63 @@ static struct form_field *add_field(struct form *f, const char *var, enum form_f
         field->type = type;
         if (var && !(field->var = strdup(var)))
                 return NULL;
-        if (text_set(&field->label, en, fr) < 0)
+        if (i18n_set_plain(&field->label, label) < 0)
                 return NULL;
         return field;
 }
 
-static int add_option(struct form_field *field, const struct choice *c)
+static int add_option(struct form_field *field, const struct choice *c, const char *lang)
 {
         struct form_option *o = array_grow((void **)&field->options, &field->n_options, sizeof(*o));
 
         if (!o || !(o->value = strdup(c->value)))
                 return -ENOMEM;
-        return text_set(&o->label, c->en, c->fr);
+        return i18n_set_plain(&o->label, l10n(lang, c->label));
 }
 
-static int add_list(struct form *f, const char *var, const char *en, const char *fr,
-                    const char *def, const struct choice *choices, size_t n)
+static int add_list(struct form *f, const char *var, const char *label, const char *def,
+                    const struct choice *choices, size_t n, const char *lang)
 {
-        struct form_field *field = add_field(f, var, FORM_FIELD_LIST_SINGLE, en, fr);
+        struct form_field *field = add_field(f, var, FORM_FIELD_LIST_SINGLE, label);
 
         if (!field || strv_extend(&field->defaults, def) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                int r = add_option(field, &choices[i]);
+                int r = add_option(field, &choices[i], lang);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int build_fields(struct form *f, const char *now)
+static int build_fields(struct form *f, const char *now, const char *lang)
 {
         struct form_field *field;
         int r;
 
-        r = text_set(&f->title, "Set the status", "Changer le statut");
+        r = i18n_set_plain(&f->title, l10n(lang, "Set the status"));
         if (r >= 0)
-                r = text_set(&f->instructions,
-                             "A manual status replaces the computed one for a while. Alerts "
-                             "keep following the machine.",
-                             "Un statut manuel remplace le statut calculé pendant un temps. Les "
-                             "alertes continuent de suivre la machine.");
+                r = i18n_set_plain(&f->instructions,
+                                   l10n(lang, "A manual status replaces the computed one for a "
+                                              "while. Alerts keep following the machine."));
         if (r < 0)
                 return r;
-        field = add_field(f, NULL, FORM_FIELD_FIXED, "Published now", "Publié actuellement");
+        field = add_field(f, NULL, FORM_FIELD_FIXED, l10n(lang, "Published now"));
         if (!field || strv_extend(&field->defaults, now) < 0)
                 return -ENOMEM;
-        r = add_list(f, "show", "Show", "Disponibilité", DEFAULT_SHOW, show_choices,
-                     ELEMENTSOF(show_choices));
+        r = add_list(f, "show", l10n(lang, "Show"), DEFAULT_SHOW, show_choices,
+                     ELEMENTSOF(show_choices), lang);
         if (r < 0)
                 return r;
-        field = add_field(f, "status", FORM_FIELD_TEXT_SINGLE, "Status text", "Texte du statut");
-        if (!field || text_set(&field->desc, "One line; empty: no text",
-                               "Une ligne ; vide : pas de texte") < 0)
+        field = add_field(f, "status", FORM_FIELD_TEXT_SINGLE, l10n(lang, "Status text"));
+        if (!field || i18n_set_plain(&field->desc, l10n(lang, "One line; empty: no text")) < 0)
                 return -ENOMEM;
-        r = add_list(f, "duration", "For", "Pendant", DEFAULT_DURATION, duration_choices,
-                     ELEMENTSOF(duration_choices));
+        r = add_list(f, "duration", l10n(lang, "For"), DEFAULT_DURATION, duration_choices,
+                     ELEMENTSOF(duration_choices), lang);
         if (r < 0)
                 return r;
         field = add_field(f, "clear", FORM_FIELD_BOOLEAN,
-                          "Clear the manual status (publish the computed one again)",
-                          "Effacer le statut manuel (publier de nouveau le statut calculé)");
+                          l10n(lang, "Clear the manual status (publish the computed one again)"));
         if (!field || strv_extend(&field->defaults, "0") < 0)
                 return -ENOMEM;
         return 0;
@@ -164,13 +140,13 @@ static int control_build_form(const void *cfg, const struct action_call *call, s
 
         if (!running)
                 return -ENODEV;
-        r = presence_describe(running, &now);
+        r = presence_describe(running, call->lang, &now);
         if (r < 0)
                 return r;
         f = zalloc(sizeof(*f));
         if (!f)
                 return -ENOMEM;
-        r = build_fields(f, now);
+        r = build_fields(f, now, call->lang);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(f);
@@ -211,17 +187,18 @@ static int apply(const struct action_call *call, struct action_result *res)
                 if (r == -EINVAL) {
                         res->error = r;
                         return action_result_add_note(
-                            res, NOTE_ERROR, "Status text: at most 1024 bytes of one-line text");
+                            res, NOTE_ERROR, "%s",
+                            l10n(call->lang, "Status text: at most 1024 bytes of one-line text"));
                 }
                 if (r < 0)
                         return r;
                 log_info("presence: %s set the status to %s '%s' (%s)", call->requester_bare,
-                         show ? show : DEFAULT_SHOW, strempty(text), dur->en);
+                         show ? show : DEFAULT_SHOW, strempty(text), dur->label);
         }
-        r = presence_describe(running, &now);
+        r = presence_describe(running, call->lang, &now);
         if (r < 0)
                 return r;
-        return action_result_add_note(res, NOTE_INFO, "Now published: %s", now);
+        return action_result_add_note(res, NOTE_INFO, l10n(call->lang, "Now published: %s"), now);
 }
 
 static int control_start(struct action_call *call)
@@ -234,7 +211,8 @@ static int control_start(struct action_call *call)
         if (!running) {
                 /* Hidden while nothing runs; only a request racing a reload gets here. */
                 res->error = -EAGAIN;
-                r = action_result_add_note(res, NOTE_ERROR, "Presence monitoring is not running");
+                r = action_result_add_note(res, NOTE_ERROR, "%s",
+                                           l10n(call->lang, "Presence monitoring is not running"));
         } else {
                 r = apply(call, res);
         }
@@ -276,7 +254,7 @@ int presence_control_add_command(const struct presence_config *c, const struct y
         };
         int r;
 
-        r = text_set(&name, "Set status", "Changer le statut");
+        r = l10n_i18n(&name, N_("Set status"));
         if (r < 0)
                 return r;
         return command_sink_add(sink, &spec);

@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 
+#include "l10n.h"
 #include "log.h"
 #include "presence-internal.h"
 
@@ -190,6 +191,8 @@ static const char *status_text(const struct i18n *status)
         return strempty(i18n_pick(status, NULL));
 }
 
+/* Alerts go to everyone alerts.to admits, as headlines no request asked for: there is no
+ * requester's language to follow, so they stay English (like the logs they echo). */
 static int alert(struct presence_monitor *m, usec_t now, enum alert_kind kind,
                  enum presence_show was)
 {
@@ -355,43 +358,58 @@ usec_t presence_monitor_manual_check(struct presence_monitor *m, usec_t now)
         return m->manual_until;
 }
 
-static int describe_origin(const struct presence_monitor *m, usec_t now, char **ret)
+/* Why the show is what it is, in lang: " (manual, 25 min left)", " (rule 1: load1 > 4)" or "". */
+static int describe_origin(const struct presence_monitor *m, usec_t now, const char *lang,
+                           char **ret)
 {
-        if (m->manual && m->manual_until == USEC_INFINITY)
-                return asprintf(ret, " (manual, until cleared)");
-        if (m->manual) {
+        _cleanup_free_ char *why = NULL;
+        int k;
+
+        if (m->manual && m->manual_until == USEC_INFINITY) {
+                k = asprintf(&why, "%s", l10n(lang, "manual, until cleared"));
+        } else if (m->manual) {
                 usec_t left = m->manual_until > now ? m->manual_until - now : 0;
+
                 if (left < 60 * USEC_PER_SEC)
-                        return asprintf(
-                            ret, " (manual, %llus left)",
+                        k = asprintf(
+                            &why, l10n(lang, "manual, %llus left"),
                             (unsigned long long)((left + USEC_PER_SEC - 1) / USEC_PER_SEC));
-                return asprintf(
-                    ret, " (manual, %llu min left)",
-                    (unsigned long long)((left + 60 * USEC_PER_SEC - 1) / (60 * USEC_PER_SEC)));
+                else
+                        k = asprintf(&why, l10n(lang, "manual, %llu min left"),
+                                     (unsigned long long)((left + 60 * USEC_PER_SEC - 1) /
+                                                          (60 * USEC_PER_SEC)));
+        } else if (m->rule != SIZE_MAX) {
+                k = asprintf(&why, l10n(lang, "rule %zu: %s"), m->rule + 1,
+                             m->cfg->rules[m->rule].source);
+        } else {
+                return asprintf(ret, "%s", "");
         }
-        if (m->rule != SIZE_MAX)
-                return asprintf(ret, " (rule %zu: %s)", m->rule + 1, m->cfg->rules[m->rule].source);
-        return asprintf(ret, "%s", "");
+        if (k < 0)
+                return k;
+        return asprintf(ret, " (%s)", why);
 }
 
-int presence_monitor_describe(const struct presence_monitor *m, usec_t now, char **ret)
+int presence_monitor_describe(const struct presence_monitor *m, usec_t now, const char *lang,
+                              char **ret)
 {
         _cleanup_free_ char *origin = NULL;
         const char *text;
         char *s;
 
         if (!m->published) {
-                s = strdup(is_online(m) ? "nothing published yet" : "offline: nothing published");
+                s = strdup(is_online(m) ? l10n(lang, "nothing published yet")
+                                        : l10n(lang, "offline: nothing published"));
                 if (!s)
                         return -ENOMEM;
                 *ret = s;
                 return 0;
         }
         text = status_text(&m->pub_status);
-        if (describe_origin(m, now, &origin) < 0)
+        if (describe_origin(m, now, lang, &origin) < 0)
                 return -ENOMEM;
-        if (asprintf(&s, "%s%s%s%s", presence_show_name(m->pub_show), *text ? ": " : "", text,
-                     origin) < 0)
+        if ((*text ? asprintf(&s, l10n(lang, "%s: %s%s"), presence_show_name(m->pub_show), text,
+                              origin)
+                   : asprintf(&s, "%s%s", presence_show_name(m->pub_show), origin)) < 0)
                 return -ENOMEM;
         *ret = s;
         return 0;

@@ -254,7 +254,8 @@ int presence_monitor_set_manual(struct presence_monitor *m, enum presence_show s
 void presence_monitor_clear_manual(struct presence_monitor *m, usec_t now);
 /* When the manual status ends (USEC_INFINITY: none pending); clears it when past. */
 usec_t presence_monitor_manual_check(struct presence_monitor *m, usec_t now);
-int presence_monitor_describe(const struct presence_monitor *m, usec_t now, char **ret);
+int presence_monitor_describe(const struct presence_monitor *m, usec_t now, const char *lang,
+                              char **ret);
 
 /* The pure decision: whether a state must be published now. */
 struct presence_published {

@@ -380,11 +380,11 @@ void presence_clear_manual(void *state)
         presence_monitor_clear_manual(p->monitor, now_mono());
 }
 
-int presence_describe(void *state, char **ret)
+int presence_describe(void *state, const char *lang, char **ret)
 {
         struct presence *p = state;
 
-        return presence_monitor_describe(p->monitor, now_mono(), ret);
+        return presence_monitor_describe(p->monitor, now_mono(), lang, ret);
 }
 
 usec_t presence_uptime(void *state)

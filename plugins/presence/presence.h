@@ -22,8 +22,9 @@ const struct access *presence_control_access(const void *cfg);
 int presence_set_manual(void *state, const char *show, const char *text, usec_t duration);
 /* Drops the manual status and publishes the computed one at once. */
 void presence_clear_manual(void *state);
-/* One line saying what is currently published, e.g. "dnd: load 0.52 · mem 40% (rule 1)" or
- * "away: back at 3 (manual, 25 min left)". */
-int presence_describe(void *state, char **ret);
+/* One line saying what is currently published, e.g. "dnd: load 0.52 · mem 40% (rule 1: ...)"
+ * or "away: back at 3 (manual, 25 min left)"; the agent's words in lang, the show and the
+ * status text as published. */
+int presence_describe(void *state, const char *lang, char **ret);
 /* Time since the feature started (the agent's start), for XEP-0012 last activity. */
 usec_t presence_uptime(void *state);

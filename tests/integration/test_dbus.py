@@ -13,6 +13,8 @@ is status=completed with an error note; a timeout is an error note; a service th
 appears late is "not running" first and works once it runs; dbus_expose commands
 follow the service in disco, build typed forms, and never call a method that is not
 listed; with methods: ["*"], every method the running service has gets a command; ten slow calls in flight do not hold up another user's command.
+The agent's own words (error framing, refusal reasons, expose forms) follow the
+requester's language, D-Bus's error names and messages do not.
 
 Waits poll with generous deadlines; the tests look at outcomes and order, never at
 durations."""
@@ -191,10 +193,10 @@ def policy(bus):
     return POLICY.format(target=TARGET.format(bus=json.dumps(bus.address)), slow=SLOW_MS)
 
 
-def run_form(env, user, node, values):
-    """Executes node, checks that a form comes, submits values; returns the answer."""
+def run_form(env, user, node, values, lang=None):
+    """Executes node (in lang), checks that a form comes, submits values; returns the answer."""
     c = env.client(user)
-    r = c.execute(env.agent_jid, node).expect_status('executing', 'execute %s' % node)
+    r = c.execute(env.agent_jid, node, lang=lang).expect_status('executing', 'execute %s' % node)
     expect(r.form_type == 'form', '%s: expected a form' % node, r)
     return c.command(env.agent_jid, node, r.sessionid, 'complete', values)
 
@@ -309,6 +311,42 @@ def test_dbus_error_and_timeout(env):
     r = run_form(env, 'alice', 'dbus/volume', {'level': '0.25'}).expect_status('completed', 'set_property')
     v = SERVICE.bus.get_property(SERVICE.NAME, SERVICE.PATH, SERVICE.INTERFACE, 'Volume')
     expect(v == 'double 0.25', 'Volume after set_property: %r' % v)
+
+
+def test_texts_in_the_requesters_language(env):
+    """The agent's framing follows the requester's language; D-Bus's error names and messages,
+    and the values, are shown as they come."""
+    r = env.client('alice').execute(env.agent_jid, 'dbus/hang', lang='fr')
+    expect_error_note(r, "org.adhocd.Test n'a pas répondu en 1s. org.freedesktop.DBus.Error.NoReply",
+                      'a timeout, in French')
+    r = env.client('alice').execute(env.agent_jid, 'dbus/hang', lang='en')
+    expect_error_note(r, 'org.adhocd.Test did not answer within 1s. org.freedesktop.DBus.Error.NoReply',
+                      'a timeout, in English')
+    r = run_form(env, 'alice', 'dbus/fail', {'message': 'the disk is on fire'}, lang='fr')
+    expect_error_note(r, 'org.adhocd.Test1.Error.Failed: the disk is on fire', 'a D-Bus error, in French')
+
+    before = SERVICE.call_count()
+    r = run_form(env, 'alice', 'dbus/echo-y', {'level': '256'}, lang='fr')
+    expect_refused(r, 'Level : « 256 » est supérieur au maximum 255', 'a refused value, in French')
+    r = run_form(env, 'alice', 'dbus/echo-o', {'where': 'not/a/path'}, lang='fr-CA')
+    expect_refused(r, "Where : « not/a/path » n'est pas un chemin d'objet D-Bus valide",
+                   'a refused path, in French')
+    r = run_form(env, 'alice', 'dbus/echo-y', {'level': '256'}, lang='en')
+    expect_refused(r, "Level: '256' is above the maximum 255", 'a refused value, in English')
+    r = run_form(env, 'alice', 'dbus/echo-y', {'level': '256'}, lang='de')
+    expect_refused(r, "Level: '256' is above the maximum 255", 'a refused value, in German (English)')
+    expect(SERVICE.call_count() == before, 'a refused value called the service')
+
+    # A dbus_expose form, built for the requester.
+    env.wait_until(lambda: 'expose/EchoAS' in expose_nodes(env), 30 * H._SLOW, 'expose/EchoAS')
+    c = env.client('alice')
+    r = c.execute(env.agent_jid, 'expose/EchoAS', lang='fr').expect_status('executing', 'expose/EchoAS in French')
+    instructions = r.form.findtext('{%s}instructions' % H.NS_DATA)
+    expect(instructions == 'Appelle org.adhocd.Test1.EchoAS sur org.adhocd.Test.',
+           'instructions %r' % instructions, r)
+    desc = r.fields['value'].el.findtext('{%s}desc' % H.NS_DATA)
+    expect(desc == 'Type D-Bus « as » : un élément par ligne', 'desc %r' % desc, r)
+    c.command(env.agent_jid, 'expose/EchoAS', r.sessionid, 'cancel').expect_status('canceled')
 
 
 def test_expose_follows_the_service(env):
@@ -480,6 +518,7 @@ if __name__ == '__main__':
             test_dbus_error_and_timeout,
             test_expose_follows_the_service,
             test_expose_forms_and_calls,
+            test_texts_in_the_requesters_language,
             test_expose_every_method,
             test_slow_calls_do_not_hold_up_others,
             test_bus_restart,

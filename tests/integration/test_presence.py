@@ -12,7 +12,8 @@ fake /proc tree that the test rewrites:
   (named, resolved by the policy), recovery follows, max_per_hour holds;
 - presence/set-status works for the presence.control list (a named access
   list), shows what is published, sets and clears a manual status, and is
-  invisible to everyone else;
+  invisible to everyone else; a French requester gets its form and notes in
+  French (alerts, sent to a group, stay English);
 - XEP-0012 last activity answers with the agent's uptime.
 
 Nothing here measures time: every wait polls with a generous deadline."""
@@ -282,6 +283,41 @@ def test_set_status(env):
     expect(statuses.get('en') == 'load 5.00 · mem 40%', 'statuses %r' % statuses)
 
 
+def test_set_status_in_french(env):
+    """The form and the notes in the requester's language; the show values and the
+    published text stay as they are."""
+    alice = env.client('alice')
+    bob = env.client('bob', resource='fr', lang='fr')
+    r = bob.execute(env.agent_jid, NODE, lang='fr').expect_status('executing', 'the set-status form in French')
+    expect(r.lang == 'fr' and r.form_title == 'Changer le statut', 'title %r' % r.form_title, r)
+    expect(fixed_text(r).startswith('dnd : load 5.00 · mem 40% (règle 1 : load1 >= 4)'),
+           'the form shows %r' % fixed_text(r), r)
+    fields = r.fields
+    expect(fields['show'].label == 'Disponibilité' and
+           dict((v, l) for l, v in fields['show'].options)['dnd'] == 'Ne pas déranger',
+           'show %r %r' % (fields['show'].label, fields['show'].options), r)
+    expect(dict((v, l) for l, v in fields['duration'].options)['1h'] == '1 heure',
+           'duration options %r' % fields['duration'].options, r)
+    expect(fields['status'].label == 'Texte du statut', 'status label %r' % fields['status'].label, r)
+
+    before = len(agent_presences(env, alice))
+    r = bob.command(env.agent_jid, NODE, r.sessionid,
+                    values={'show': 'xa', 'status': 'en maintenance', 'duration': 'forever',
+                            'clear': '0'})
+    r.expect_status('completed', 'setting a manual status in French')
+    expect(r.note_text() == 'Publié maintenant : xa : en maintenance (manuel, jusqu\'à effacement)',
+           'note %r' % r.note_text(), r)
+    wait_agent_presence(env, alice, lambda show, st: show == 'xa', 'the manual presence', since=before)
+
+    before = len(agent_presences(env, alice))
+    r = bob.execute(env.agent_jid, NODE, lang='fr').expect_status('executing', 'the form again')
+    r = bob.command(env.agent_jid, NODE, r.sessionid, values={'clear': '1'})
+    r.expect_status('completed', 'clearing the manual status in French')
+    expect(r.note_text().startswith('Publié maintenant : dnd : load 5.00'), 'note %r' % r.note_text(), r)
+    wait_agent_presence(env, alice, lambda show, st: show == 'dnd', 'the computed presence again',
+                        since=before)
+
+
 def test_last_activity(env):
     alice = env.client('alice')
     r = alice.iq('get', ET.Element('{%s}query' % NS_LAST), env.agent_jid).expect_result('jabber:iq:last')
@@ -332,6 +368,7 @@ if __name__ == '__main__':
                                test_failed_probe_shows_question_mark, test_reload_with_long_min_update,
                                test_text_change_held_back, test_show_change_is_prompt_and_alerts,
                                test_other_rule, test_recovery, test_alerts_rate_limited,
-                               test_set_status_invisible_to_others, test_set_status, test_last_activity,
+                               test_set_status_invisible_to_others, test_set_status,
+                               test_set_status_in_french, test_last_activity,
                                test_back_to_normal, test_disk_probes],
                     subscribe=('alice',), start_agent=False))
