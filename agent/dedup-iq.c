@@ -8,8 +8,6 @@
 #include "stanza.h"
 #include "xmpp.h"
 
-#define ATTRS_ON_STACK 16
-
 static uint64_t digest_string(uint64_t h, const char *s)
 {
         return dedup_digest_add(h, s, strlen(s) + 1); /* the NUL ends it unambiguously */
@@ -19,21 +17,17 @@ static uint64_t digest_string(uint64_t h, const char *s)
  * libstrophe's hash table) does not matter. */
 static int digest_element(uint64_t *h, xmpp_stanza_t *st)
 {
-        const char *stack[2 * ATTRS_ON_STACK];
+        const char *stack[2 * STANZA_ATTRS_ON_STACK];
         _cleanup_free_ const char **heap = NULL;
-        const char **attrs = stack, *name = xmpp_stanza_get_name(st);
-        int n = xmpp_stanza_get_attribute_count(st);
+        const char **attrs, *name = xmpp_stanza_get_name(st);
         uint64_t sum = 0;
+        int n;
 
         if (!name)
                 return -EINVAL;
-        if (n > ATTRS_ON_STACK) {
-                heap = calloc(2 * (size_t)n, sizeof(*heap));
-                if (!heap)
-                        return -ENOMEM;
-                attrs = heap;
-        }
-        n = n > 0 ? xmpp_stanza_get_attributes(st, attrs, 2 * n) / 2 : 0;
+        n = stanza_attributes(st, stack, &heap, &attrs);
+        if (n < 0)
+                return n;
         for (int i = 0; i < n; i++)
                 sum +=
                     digest_string(digest_string(DEDUP_DIGEST_INIT, attrs[2 * i]), attrs[2 * i + 1]);

@@ -11,8 +11,6 @@
 
 #include "stanza.h"
 
-#define ATTRS_ON_STACK 16
-
 struct text {
         char *buf;
         size_t len, size;
@@ -89,21 +87,30 @@ static void text_put_escaped(struct text *t, const char *s)
 
 static int render(struct text *t, xmpp_stanza_t *st, const char *parent_xmlns, bool top);
 
+int stanza_attributes(xmpp_stanza_t *st, const char **stack, const char ***heap, const char ***ret)
+{
+        int n = xmpp_stanza_get_attribute_count(st);
+
+        *ret = stack;
+        if (n > STANZA_ATTRS_ON_STACK) {
+                *heap = calloc(2 * (size_t)n, sizeof(**heap));
+                if (!*heap)
+                        return -ENOMEM;
+                *ret = *heap;
+        }
+        return n > 0 ? xmpp_stanza_get_attributes(st, *ret, 2 * n) / 2 : 0;
+}
+
 static int render_attributes(struct text *t, xmpp_stanza_t *st, const char *parent_xmlns, bool top,
                              const char **ret_xmlns)
 {
-        const char *stack[2 * ATTRS_ON_STACK];
+        const char *stack[2 * STANZA_ATTRS_ON_STACK];
         _cleanup_free_ const char **heap = NULL;
-        const char **attrs = stack;
-        int n = xmpp_stanza_get_attribute_count(st);
+        const char **attrs;
+        int n = stanza_attributes(st, stack, &heap, &attrs);
 
-        if (n > ATTRS_ON_STACK) {
-                heap = calloc(2 * (size_t)n, sizeof(*heap));
-                if (!heap)
-                        return -ENOMEM;
-                attrs = heap;
-        }
-        n = n > 0 ? xmpp_stanza_get_attributes(st, attrs, 2 * n) / 2 : 0;
+        if (n < 0)
+                return n;
         for (int i = 0; i < n; i++) {
                 const char *k = attrs[2 * i], *v = attrs[2 * i + 1];
 

@@ -59,6 +59,12 @@ xmpp_stanza_t *stanza_add_text_child(xmpp_stanza_t *parent, const char *name, co
 /* The only element child of st, or NULL if there are none or several. */
 xmpp_stanza_t *stanza_single_child(xmpp_stanza_t *st);
 
+/* Room for this many attributes on the caller's stack; more go to the heap. */
+#define STANZA_ATTRS_ON_STACK 16
+/* The attributes of st as name, value pairs, in stack (2 * STANZA_ATTRS_ON_STACK pointers) or,
+ * when there are more, in *heap, which the caller frees. Sets *ret to whichever holds them and
+ * returns the number of pairs, or -ENOMEM. */
+int stanza_attributes(xmpp_stanza_t *st, const char **stack, const char ***heap, const char ***ret);
 /* st, the top element of its tree, as XML text: the same text as xmpp_stanza_to_text(), faster
  * (stanza-text.c). On success *ret (to free()) and *ret_len; -ENOMEM or -EINVAL otherwise. */
 int stanza_to_text(xmpp_stanza_t *st, char **ret, size_t *ret_len);

@@ -194,12 +194,7 @@ static void test_cancel(void)
 
 int main(void)
 {
-        sigset_t mask;
-
-        /* As in the agent: children are reaped by sd-event child sources. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
+        tests_block_sigchld();
         CHECK(sd_event_default(&event) >= 0);
 
         test_answers();

@@ -79,29 +79,38 @@ static void fails(const char *expose, const char *msg)
 static const char methods[] = "[EchoI, EchoY, EchoT, EchoB, EchoO, EchoAS, Multi, GetPair, "
                               "Flex, Slow, Hang, DescribeV, TakeFd, Missing]";
 
-/* The policy of the bus tests: every listed method of the test service, as "t/<Method>". */
-static struct policy *test_policy(void)
+/* A policy with one dbus_expose entry on the test service: head is the entry's node, name and
+ * access (YAML lines), then methods, then more commands (tail). */
+static struct policy *expose_policy(const char *head, const char *methods_yaml, const char *tail)
 {
         _cleanup_free_ char *yaml = NULL;
         struct policy *p = NULL;
 
         CHECK(asprintf(&yaml,
                        ACCOUNT "commands:\n"
-                               "  - node: t\n"
-                               "    name: Test\n"
-                               "    allow: {groups: [g]}\n"
+                               "%s"
                                "    dbus_expose:\n"
                                "      bus: '%s'\n"
                                "      destination: org.adhocd.Test\n"
                                "      path: /org/adhocd/Test1\n"
                                "      interface: org.adhocd.Test1\n"
                                "      timeout: 500ms\n"
-                               "      methods: %s\n",
-                       bus.address, methods) > 0);
+                               "      methods: %s\n"
+                               "%s",
+                       head, bus.address, methods_yaml, tail) > 0);
         CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
         if (!p)
                 diags_print(&d, stderr);
         return p;
+}
+
+/* The policy of the bus tests: every listed method of the test service, as "t/<Method>". */
+static struct policy *test_policy(void)
+{
+        return expose_policy("  - node: t\n"
+                             "    name: Test\n"
+                             "    allow: {groups: [g]}\n",
+                             methods, "");
 }
 
 static const struct command *cmd(const struct policy *p, const char *method)
@@ -631,31 +640,15 @@ static bool run_until_listed(const struct policy *p, const char *node)
 
 static struct policy *every_policy(void)
 {
-        _cleanup_free_ char *yaml = NULL;
-        struct policy *p = NULL;
-
-        CHECK(asprintf(&yaml,
-                       ACCOUNT "commands:\n"
-                               "  - node: e\n"
-                               "    name: Every\n"
-                               "    allow: {groups: [g]}\n"
-                               "    deny: {jids: [eve@example.org]}\n"
-                               "    dbus_expose:\n"
-                               "      bus: '%s'\n"
-                               "      destination: org.adhocd.Test\n"
-                               "      path: /org/adhocd/Test1\n"
-                               "      interface: org.adhocd.Test1\n"
-                               "      timeout: 500ms\n"
-                               "      methods: ['*']\n"
-                               "  - node: e/EchoS\n"
-                               "    name: Written out\n"
-                               "    allow: {groups: [g]}\n"
-                               "    reply: hi\n",
-                       bus.address) > 0);
-        CHECK_INT(tests_policy_from_yaml(yaml, NULL, &p, &d), 0);
-        if (!p)
-                diags_print(&d, stderr);
-        return p;
+        return expose_policy("  - node: e\n"
+                             "    name: Every\n"
+                             "    allow: {groups: [g]}\n"
+                             "    deny: {jids: [eve@example.org]}\n",
+                             "['*']",
+                             "  - node: e/EchoS\n"
+                             "    name: Written out\n"
+                             "    allow: {groups: [g]}\n"
+                             "    reply: hi\n");
 }
 
 static void test_every_method(void)

@@ -439,12 +439,7 @@ int main(void)
 {
         char proc[512];
 
-        sigset_t mask;
-
-        /* Children (the disk probes) are reaped by sd-event child sources. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
+        tests_block_sigchld();
         if (!mkdtemp(root)) {
                 perror("mkdtemp");
                 return 1;

@@ -301,12 +301,7 @@ static void test_parse_output(void)
 
 int main(void)
 {
-        sigset_t mask;
-
-        /* sd_event_add_child() needs it, as in the daemon. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
+        tests_block_sigchld();
         CHECK_INT(sd_event_new(&event), 0);
 
         test_parse_output();

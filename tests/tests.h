@@ -2,11 +2,22 @@
 #pragma once
 
 /* Minimal assertion helpers for unit tests: fail loudly with the location and keep going. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int tests_failed;
+
+/* As in the agent: children are reaped by sd-event child sources, which need SIGCHLD blocked. */
+static inline void tests_block_sigchld(void)
+{
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+}
 
 #define CHECK(expr)                                                                                \
         do {                                                                                       \
