@@ -135,14 +135,6 @@ int expose_expand_all(const struct expose_config *c, const struct command *base,
                 free(all);
                 return r;
         }
-        spec = (struct command_spec){
-            .node = base->node,
-            .name = &base->name,
-            .allow_access = base->has_allow ? &base->allow : NULL,
-            .deny_access = &base->deny,
-            .confirm = i18n_is_empty(&base->confirm) ? NULL : &base->confirm,
-            .action = &expose_all_action,
-            .action_cfg = all,
-        };
+        spec = expose_spec(base, base->node, &base->name, &expose_all_action, all);
         return command_sink_add(sink, &spec);
 }

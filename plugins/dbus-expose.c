@@ -589,6 +589,21 @@ int expose_method_new(struct expose_target *t, usec_t timeout, const struct i18n
         return 0;
 }
 
+struct command_spec expose_spec(const struct command *base, const char *node,
+                                const struct i18n *name, const struct action_ops *action,
+                                void *action_cfg)
+{
+        return (struct command_spec){
+            .node = node,
+            .name = name,
+            .allow_access = base->has_allow ? &base->allow : NULL,
+            .deny_access = &base->deny,
+            .confirm = i18n_is_empty(&base->confirm) ? NULL : &base->confirm,
+            .action = action,
+            .action_cfg = action_cfg,
+        };
+}
+
 static int expose_expand(const struct command *base, struct command_sink *sink)
 {
         const struct expose_config *c = base->action_cfg;
@@ -616,15 +631,7 @@ static int expose_expand(const struct command *base, struct command_sink *sink)
                         r = k;
                         break;
                 }
-                spec = (struct command_spec){
-                    .node = node,
-                    .name = &m->name,
-                    .allow_access = base->has_allow ? &base->allow : NULL,
-                    .deny_access = &base->deny,
-                    .confirm = i18n_is_empty(&base->confirm) ? NULL : &base->confirm,
-                    .action = &expose_method_action,
-                    .action_cfg = m,
-                };
+                spec = expose_spec(base, node, &m->name, &expose_method_action, m);
                 k = command_sink_add(sink, &spec);
                 if (k == -ENOMEM) {
                         r = k;

@@ -77,6 +77,11 @@ int expose_method_new(struct expose_target *t, usec_t timeout, const struct i18n
 /* The generated commands' backend. */
 extern const struct action_ops expose_method_action;
 
+/* A command made from the entry base: its access and confirmation, with node, name and action. */
+struct command_spec expose_spec(const struct command *base, const char *node,
+                                const struct i18n *name, const struct action_ops *action,
+                                void *action_cfg);
+
 /* The providing entry that stands for every method of c's interface, under base's node. */
 int expose_expand_all(const struct expose_config *c, const struct command *base,
                       struct command_sink *sink);
