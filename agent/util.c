@@ -67,6 +67,22 @@ bool strv_contains(char *const *l, const char *s)
         return false;
 }
 
+char *strings_join(const char *const *v, size_t n, const char *sep)
+{
+        size_t len = 1, k = strlen(sep);
+        char *s, *p;
+
+        for (size_t i = 0; i < n; i++)
+                len += strlen(v[i]) + (i > 0 ? k : 0);
+        s = p = malloc(len);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                p = stpcpy(i > 0 ? stpcpy(p, sep) : p, v[i]);
+        *p = '\0';
+        return s;
+}
+
 char **strv_copy(char *const *l)
 {
         char **c = NULL;

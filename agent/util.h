@@ -76,6 +76,8 @@ int strv_consume(char ***l, char *value);
 int strv_extend(char ***l, const char *value);
 bool strv_contains(char *const *l, const char *s) _pure_;
 char **strv_copy(char *const *l);
+/* The n strings of v joined with sep, newly allocated; NULL when out of memory. */
+char *strings_join(const char *const *v, size_t n, const char *sep);
 
 /* Time in microseconds, as sd-event uses. */
 typedef uint64_t usec_t;

@@ -308,6 +308,40 @@ int ynode_strv(const struct ynode *n, char ***ret, struct diags *d)
         return 0;
 }
 
+int ynode_name_mask(const struct ynode *n, const char *key, const char *what,
+                    const char *const *names, size_t n_names, unsigned *ret, struct diags *d)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *choices = NULL;
+        unsigned mask = 0;
+        int r = 0;
+
+        if (n_names > 32)
+                return -EINVAL; /* a programming error: the mask has 32 bits */
+        if (ynode_strv(n, &l, d) < 0)
+                return -EINVAL;
+        STRV_FOREACH (s, l) {
+                size_t i = 0;
+
+                while (i < n_names && !streq(*s, names[i]))
+                        i++;
+                if (i < n_names) {
+                        mask |= 1u << i;
+                        continue;
+                }
+                if (!choices) {
+                        choices = strings_join(names, n_names, ", ");
+                        if (!choices)
+                                return -ENOMEM;
+                }
+                r = ynode_error(n, d, "%s: unknown %s '%s' (any of: %s)", key, what, *s, choices);
+        }
+        if (r < 0)
+                return r;
+        *ret = mask;
+        return 0;
+}
+
 static size_t min3(size_t a, size_t b, size_t c)
 {
         return a < b ? (a < c ? a : c) : (b < c ? b : c);

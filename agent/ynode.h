@@ -54,6 +54,11 @@ int ynode_duration_between(const struct ynode *n, usec_t min, usec_t max, usec_t
 int ynode_size(const struct ynode *n, uint64_t *ret, struct diags *d);
 /* A scalar or a sequence of scalars, as a strv (never NULL on success; null gives an empty one). */
 int ynode_strv(const struct ynode *n, char ***ret, struct diags *d);
+/* A list of names out of names[0..n_names) (at most 32) as a bit mask, bit i for names[i]; an
+ * unknown one is an error "KEY: unknown WHAT 'x' (any of: a, b, ...)". *ret is only set on
+ * success. */
+int ynode_name_mask(const struct ynode *n, const char *key, const char *what,
+                    const char *const *names, size_t n_names, unsigned *ret, struct diags *d);
 /* Reports every key of map not in the NULL-terminated list allowed ("unknown key 'x'"). */
 int ynode_check_keys(const struct ynode *map, const char *const *allowed, struct diags *d);
 /* Adds an error at the node's position. Returns -EINVAL. */

@@ -34,14 +34,6 @@ const char *mpris_action_to_string(enum mpris_action a)
         return action_names[a];
 }
 
-static int action_from_string(const char *s)
-{
-        for (size_t i = 0; i < ELEMENTSOF(action_names); i++)
-                if (streq(s, action_names[i]))
-                        return (int)i;
-        return -EINVAL;
-}
-
 struct mpris_config *mpris_config_free(struct mpris_config *c)
 {
         if (!c)
@@ -113,27 +105,13 @@ static int parse_players(const struct ynode *section, struct mpris_config *c, st
 static int parse_actions(const struct ynode *section, struct mpris_config *c, struct diags *d)
 {
         const struct ynode *n = ynode_get(section, "actions");
-        _cleanup_strv_free_ char **l = NULL;
-        int r = 0;
 
         if (!n) {
                 c->actions = (1u << _MPRIS_ACTION_MAX) - 1;
                 return 0;
         }
-        if (ynode_strv(n, &l, d) < 0)
-                return -EINVAL;
-        STRV_FOREACH (a, l) {
-                int k = action_from_string(*a);
-
-                if (k < 0)
-                        r = ynode_error(n, d,
-                                        "actions: unknown action '%s' (any of: play-pause, next, "
-                                        "previous, stop, seek, volume)",
-                                        *a);
-                else
-                        c->actions |= 1u << k;
-        }
-        return r;
+        return ynode_name_mask(n, "actions", "action", action_names, ELEMENTSOF(action_names),
+                               &c->actions, d);
 }
 
 static int parse_timeout(const struct ynode *section, struct mpris_config *c, struct diags *d)

@@ -67,14 +67,6 @@ const char *sysd_verb_question(enum sysd_verb v)
         return v < _SYSD_VERB_MAX ? verb_questions[v] : NULL;
 }
 
-static int verb_from_string(const char *s)
-{
-        for (size_t i = 0; i < ELEMENTSOF(verb_names); i++)
-                if (streq(s, verb_names[i]))
-                        return (int)i;
-        return -EINVAL;
-}
-
 bool sysd_config_has_verb(const struct sysd_config *c, enum sysd_verb v)
 {
         return v < _SYSD_VERB_MAX && (c->verbs & (1u << v));
@@ -151,26 +143,10 @@ static int parse_verb_list(const struct ynode *section, const char *key, unsigne
                            struct diags *d)
 {
         const struct ynode *n = ynode_get(section, key);
-        _cleanup_strv_free_ char **l = NULL;
-        int r = 0;
 
         if (!n)
                 return 0;
-        if (ynode_strv(n, &l, d) < 0)
-                return -EINVAL;
-        *ret = 0;
-        STRV_FOREACH (v, l) {
-                int k = verb_from_string(*v);
-
-                if (k < 0)
-                        r = ynode_error(n, d,
-                                        "%s: unknown verb '%s' (any of: status, start, stop, "
-                                        "restart, reload)",
-                                        key, *v);
-                else
-                        *ret |= 1u << k;
-        }
-        return r;
+        return ynode_name_mask(n, key, "verb", verb_names, ELEMENTSOF(verb_names), ret, d);
 }
 
 static int parse_job_timeout(const struct ynode *section, struct sysd_config *c, struct diags *d)
