@@ -66,6 +66,30 @@ int form_datatype_from_string(const char *s)
         return -EINVAL;
 }
 
+struct form_field *form_add_field(struct form *f, enum form_field_type type, const char *var,
+                                  const char *label)
+{
+        struct form_field *fld = array_grow((void **)&f->fields, &f->n_fields, sizeof(*fld));
+
+        if (!fld)
+                return NULL;
+        fld->type = type;
+        if (var && !(fld->var = strdup(var)))
+                return NULL;
+        if (label && i18n_set_plain(&fld->label, label) < 0)
+                return NULL;
+        return fld;
+}
+
+int form_field_add_option(struct form_field *f, const char *value, const char *label)
+{
+        struct form_option *o = array_grow((void **)&f->options, &f->n_options, sizeof(*o));
+
+        if (!o || !(o->value = strdup(value)))
+                return -ENOMEM;
+        return i18n_set_plain(&o->label, label);
+}
+
 int form_field_set_regex(struct form_field *f, const char *regex)
 {
         _cleanup_free_ char *copy = NULL;

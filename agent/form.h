@@ -97,6 +97,12 @@ const struct form_field *form_find_field(const struct form *f, const char *var);
 /* Compiles regex (POSIX extended) into f->validate and sets has_regex; -EINVAL if it does not
  * compile. Definitions must compile without REG_NOSUB: whole-value matching needs offsets. */
 int form_field_set_regex(struct form_field *f, const char *regex);
+/* For forms built by code (plugins): appends a field of type with var (NULL: none) and a plain
+ * label (NULL: none); NULL when out of memory. */
+struct form_field *form_add_field(struct form *f, enum form_field_type type, const char *var,
+                                  const char *label);
+/* Appends an option (value and plain label) to a list field. */
+int form_field_add_option(struct form_field *f, const char *value, const char *label);
 
 /* XEP-0122 datatypes, usable by the policy loader to check ranges and defaults. */
 /* Lexical check of value against dt (XML Schema lexical space; no range, no regex). */

@@ -27,37 +27,13 @@ static const enum mpris_op remote_order[] = {
 
 /* ---- Building blocks ---- */
 
-static struct form_field *add_field(struct form *f, enum form_field_type type, const char *var,
-                                    const char *label)
-{
-        struct form_field *fld = array_grow((void **)&f->fields, &f->n_fields, sizeof(*fld));
-
-        if (!fld)
-                return NULL;
-        fld->type = type;
-        if (var && !(fld->var = strdup(var)))
-                return NULL;
-        if (label && i18n_set_plain(&fld->label, label) < 0)
-                return NULL;
-        return fld;
-}
-
 static int add_fixed(struct form *f, const char *label, const char *text)
 {
-        struct form_field *fld = add_field(f, FORM_FIELD_FIXED, NULL, label);
+        struct form_field *fld = form_add_field(f, FORM_FIELD_FIXED, NULL, label);
 
         if (!fld || strv_extend(&fld->defaults, text) < 0)
                 return -ENOMEM;
         return 0;
-}
-
-static int add_option(struct form_field *fld, const char *value, const char *label)
-{
-        struct form_option *o = array_grow((void **)&fld->options, &fld->n_options, sizeof(*o));
-
-        if (!o || !(o->value = strdup(value)))
-                return -ENOMEM;
-        return i18n_set_plain(&o->label, label);
 }
 
 static int form_new(const char *title, struct form **ret)
@@ -122,7 +98,7 @@ static int picker_form(const struct mpris *m, const struct mpris_player *presele
         r = form_new(l10n(lang, TITLE), &f);
         if (r < 0)
                 return r;
-        fld = add_field(f, FORM_FIELD_LIST_SINGLE, "player", l10n(lang, "Player"));
+        fld = form_add_field(f, FORM_FIELD_LIST_SINGLE, "player", l10n(lang, "Player"));
         if (!fld)
                 return -ENOMEM;
         for (const struct mpris_player *p = m->players; p; p = p->next) {
@@ -133,7 +109,7 @@ static int picker_form(const struct mpris *m, const struct mpris_player *presele
                 label = player_option_label(m, p, lang);
                 if (!label)
                         return -ENOMEM;
-                r = add_option(fld, p->id, label);
+                r = form_field_add_option(fld, p->id, label);
                 if (r < 0)
                         return r;
         }
@@ -188,7 +164,7 @@ static int add_actions(struct form *f, const struct mpris *m, const struct form_
                        const char *lang)
 {
         struct form_field *fld =
-            add_field(f, FORM_FIELD_LIST_SINGLE, "action", l10n(lang, "Action"));
+            form_add_field(f, FORM_FIELD_LIST_SINGLE, "action", l10n(lang, "Action"));
         int r;
 
         if (!fld)
@@ -200,7 +176,8 @@ static int add_actions(struct form *f, const struct mpris *m, const struct form_
                         continue;
                 if (op == MPRIS_OP_PLAYERS && mpris_n_players(m) < 2)
                         continue;
-                r = add_option(fld, mpris_ops[op].value, l10n(lang, mpris_ops[op].label));
+                r = form_field_add_option(fld, mpris_ops[op].value,
+                                          l10n(lang, mpris_ops[op].label));
                 if (r < 0)
                         return r;
         }
@@ -213,7 +190,7 @@ static int add_volume(struct form *f, const struct mpris_player *p, const char *
         struct form_field *fld;
         char text[16];
 
-        fld = add_field(f, FORM_FIELD_TEXT_SINGLE, "volume", l10n(lang, "Volume (%)"));
+        fld = form_add_field(f, FORM_FIELD_TEXT_SINGLE, "volume", l10n(lang, "Volume (%)"));
         if (!fld)
                 return -ENOMEM;
         fld->validate.datatype = FORM_DT_INTEGER;
@@ -239,7 +216,7 @@ static int remote_form(const struct mpris *m, const struct mpris_player *p,
         r = add_state(f, p, now_usec(CLOCK_MONOTONIC), lang);
         if (r < 0)
                 return r;
-        hidden = add_field(f, FORM_FIELD_HIDDEN, "player", NULL);
+        hidden = form_add_field(f, FORM_FIELD_HIDDEN, "player", NULL);
         if (!hidden || strv_extend(&hidden->defaults, p->id) < 0)
                 return -ENOMEM;
         r = add_actions(f, m, values, lang);

@@ -60,39 +60,17 @@ static const struct choice duration_choices[] = {
 #define DEFAULT_DURATION "1h"
 
 /* The form is built for each request, so its texts are in the requester's language. */
-static struct form_field *add_field(struct form *f, const char *var, enum form_field_type type,
-                                    const char *label)
-{
-        struct form_field *field = array_grow((void **)&f->fields, &f->n_fields, sizeof(*field));
-
-        if (!field)
-                return NULL;
-        field->type = type;
-        if (var && !(field->var = strdup(var)))
-                return NULL;
-        if (i18n_set_plain(&field->label, label) < 0)
-                return NULL;
-        return field;
-}
-
-static int add_option(struct form_field *field, const struct choice *c, const char *lang)
-{
-        struct form_option *o = array_grow((void **)&field->options, &field->n_options, sizeof(*o));
-
-        if (!o || !(o->value = strdup(c->value)))
-                return -ENOMEM;
-        return i18n_set_plain(&o->label, l10n(lang, c->label));
-}
 
 static int add_list(struct form *f, const char *var, const char *label, const char *def,
                     const struct choice *choices, size_t n, const char *lang)
 {
-        struct form_field *field = add_field(f, var, FORM_FIELD_LIST_SINGLE, label);
+        struct form_field *field = form_add_field(f, FORM_FIELD_LIST_SINGLE, var, label);
 
         if (!field || strv_extend(&field->defaults, def) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                int r = add_option(field, &choices[i], lang);
+                int r =
+                    form_field_add_option(field, choices[i].value, l10n(lang, choices[i].label));
                 if (r < 0)
                         return r;
         }
@@ -111,22 +89,23 @@ static int build_fields(struct form *f, const char *now, const char *lang)
                                               "while. Alerts keep following the machine."));
         if (r < 0)
                 return r;
-        field = add_field(f, NULL, FORM_FIELD_FIXED, l10n(lang, "Published now"));
+        field = form_add_field(f, FORM_FIELD_FIXED, NULL, l10n(lang, "Published now"));
         if (!field || strv_extend(&field->defaults, now) < 0)
                 return -ENOMEM;
         r = add_list(f, "show", l10n(lang, "Show"), DEFAULT_SHOW, show_choices,
                      ELEMENTSOF(show_choices), lang);
         if (r < 0)
                 return r;
-        field = add_field(f, "status", FORM_FIELD_TEXT_SINGLE, l10n(lang, "Status text"));
+        field = form_add_field(f, FORM_FIELD_TEXT_SINGLE, "status", l10n(lang, "Status text"));
         if (!field || i18n_set_plain(&field->desc, l10n(lang, "One line; empty: no text")) < 0)
                 return -ENOMEM;
         r = add_list(f, "duration", l10n(lang, "For"), DEFAULT_DURATION, duration_choices,
                      ELEMENTSOF(duration_choices), lang);
         if (r < 0)
                 return r;
-        field = add_field(f, "clear", FORM_FIELD_BOOLEAN,
-                          l10n(lang, "Clear the manual status (publish the computed one again)"));
+        field =
+            form_add_field(f, FORM_FIELD_BOOLEAN, "clear",
+                           l10n(lang, "Clear the manual status (publish the computed one again)"));
         if (!field || strv_extend(&field->defaults, "0") < 0)
                 return -ENOMEM;
         return 0;

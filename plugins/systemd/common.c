@@ -185,30 +185,6 @@ char *sysd_error_text(const char *unit, enum sysd_verb verb, const sd_bus_error 
 
 /* ---- Forms ---- */
 
-static struct form_field *add_field(struct form *f, enum form_field_type type, const char *var,
-                                    const char *label)
-{
-        struct form_field *fld = array_grow((void **)&f->fields, &f->n_fields, sizeof(*fld));
-
-        if (!fld)
-                return NULL;
-        fld->type = type;
-        if (var && !(fld->var = strdup(var)))
-                return NULL;
-        if (label && i18n_set_plain(&fld->label, label) < 0)
-                return NULL;
-        return fld;
-}
-
-static int add_option(struct form_field *fld, const char *value, const char *label)
-{
-        struct form_option *o = array_grow((void **)&fld->options, &fld->n_options, sizeof(*o));
-
-        if (!o || !(o->value = strdup(value)))
-                return -ENOMEM;
-        return i18n_set_plain(&o->label, label);
-}
-
 int sysd_units_form(const struct sysd_command *cmd, bool required, const char *lang,
                     struct form **ret)
 {
@@ -231,13 +207,13 @@ int sysd_units_form(const struct sysd_command *cmd, bool required, const char *l
                                   : s->n_units == 0 ? l10n(lang, "No allowed unit exists (yet).")
                                                     : l10n(lang, "Every allowed unit is masked.");
 
-                fld = add_field(f, FORM_FIELD_FIXED, NULL, NULL);
+                fld = form_add_field(f, FORM_FIELD_FIXED, NULL, NULL);
                 if (!fld || strv_extend(&fld->defaults, why) < 0)
                         return -ENOMEM;
         }
-        fld = add_field(f, FORM_FIELD_LIST_SINGLE, "unit",
-                        cmd->verb == SYSD_VERB_STATUS ? l10n(lang, "Details of (optional)")
-                                                      : l10n(lang, "Unit"));
+        fld = form_add_field(f, FORM_FIELD_LIST_SINGLE, "unit",
+                             cmd->verb == SYSD_VERB_STATUS ? l10n(lang, "Details of (optional)")
+                                                           : l10n(lang, "Unit"));
         if (!fld)
                 return -ENOMEM;
         fld->required = required && n_offered > 0;
@@ -249,7 +225,7 @@ int sysd_units_form(const struct sysd_command *cmd, bool required, const char *l
                         continue;
                 if (asprintf(&label, "%s (%s)", u->name, u->active) < 0)
                         return -ENOMEM;
-                r = add_option(fld, u->name, label);
+                r = form_field_add_option(fld, u->name, label);
                 if (r < 0)
                         return r;
         }
