@@ -8,63 +8,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "presence/presence-internal.h"
-#include "tests.h"
+#include "presence-host.h"
 
 static char root[] = "/tmp/test-presence-control-XXXXXX";
 
+/* What the command answered. */
 static struct {
-        unsigned n_published;
-        char *show;
-        char *text;
         struct action_result *result;
         unsigned n_completed;
-} fake;
-
-static void fake_publish(void *agent, const char *show, const struct i18n *status)
-{
-        fake.n_published++;
-        free(fake.show);
-        free(fake.text);
-        fake.show = strdup_or_null(show);
-        fake.text = strdup_or_null(i18n_pick(status, NULL));
-}
-
-static void fake_send(void *agent, const char *to, const char *type, const char *lang,
-                      const char *body)
-{
-}
-
-static int fake_resolve(void *agent, const struct access *a, char ***ret)
-{
-        *ret = NULL;
-        return 0;
-}
-
-static bool fake_is_online(void *agent)
-{
-        return true;
-}
+} done;
 
 static void on_complete(struct action_call *call, struct action_result *result)
 {
-        fake.n_completed++;
-        action_result_free(fake.result);
-        fake.result = result;
-}
-
-static void write_file(const char *rel, const char *content)
-{
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", root, rel);
-        f = fopen(path, "we");
-        CHECK(f != NULL);
-        if (f) {
-                fputs(content, f);
-                fclose(f);
-        }
+        done.n_completed++;
+        action_result_free(done.result);
+        done.result = result;
 }
 
 static struct policy *load(void)
@@ -184,7 +142,7 @@ static const char *run(const struct command *cmd, struct action_call *call, cons
         struct form_values v = {0};
         const char *const pairs[][2] = {
             {"show", show}, {"status", status}, {"duration", duration}, {"clear", clear}};
-        unsigned before = fake.n_completed;
+        unsigned before = done.n_completed;
 
         for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
                 char *vals[] = {(char *)pairs[i][1], NULL};
@@ -196,19 +154,14 @@ static const char *run(const struct command *cmd, struct action_call *call, cons
         call->values = NULL;
         form_values_done(&v);
         /* Synchronous: completed before start() returned. */
-        CHECK_INT(fake.n_completed, before + 1);
-        CHECK(fake.result && fake.result->n_notes == 1);
-        return fake.result && fake.result->n_notes == 1 ? fake.result->notes[0].text : NULL;
+        CHECK_INT(done.n_completed, before + 1);
+        CHECK(done.result && done.result->n_notes == 1);
+        return done.result && done.result->n_notes == 1 ? done.result->notes[0].text : NULL;
 }
 
 int main(void)
 {
-        struct feature_host host = {
-            .publish_presence = fake_publish,
-            .send_message = fake_send,
-            .resolve_access = fake_resolve,
-            .is_online = fake_is_online,
-        };
+        struct feature_host host = fake_host();
         struct action_call call = {
             .node = PRESENCE_CONTROL_NODE,
             .requester = "alice@example.org/phone",
@@ -225,7 +178,7 @@ int main(void)
                 return 1;
         snprintf(proc, sizeof(proc), "%s/proc", root);
         mkdir(proc, 0755);
-        write_file("proc/loadavg", "0.52 0.40 0.30 1/100 42\n");
+        write_file_in(root, "proc/loadavg", "0.52 0.40 0.30 1/100 42\n");
         p = load();
         cmd = p ? policy_find_command(p, PRESENCE_CONTROL_NODE) : NULL;
         CHECK(cmd != NULL);
@@ -240,7 +193,7 @@ int main(void)
                 CHECK(cmd->action->build_form(cmd->action_cfg, &call, &f) < 0 && !f);
         }
         CHECK_STREQ(run(cmd, &call, "dnd", NULL, "1h", "0"), "Presence monitoring is not running");
-        CHECK(fake.result && fake.result->error == -EAGAIN);
+        CHECK(done.result && done.result->error == -EAGAIN);
         call.lang = "fr";
         CHECK_STREQ(run(cmd, &call, "dnd", NULL, "1h", "0"),
                     "La surveillance de présence n'est pas lancée");
@@ -270,7 +223,7 @@ int main(void)
         /* Set until cleared: published at once, and the form shows it. */
         CHECK_STREQ(run(cmd, &call, "dnd", "maintenance", "forever", "0"),
                     "Now published: dnd: maintenance (manual, until cleared)");
-        CHECK(fake.result && fake.result->error == 0);
+        CHECK(done.result && done.result->error == 0);
         CHECK_STREQ(fake.show, "dnd");
         CHECK_STREQ(fake.text, "maintenance");
         s = form_now(cmd, &call);
@@ -297,7 +250,7 @@ int main(void)
         long_text[sizeof(long_text) - 1] = '\0';
         CHECK_STREQ(run(cmd, &call, "away", long_text, "1h", "0"),
                     "Status text: at most 1024 bytes of one-line text");
-        CHECK(fake.result && fake.result->error == -EINVAL);
+        CHECK(done.result && done.result->error == -EINVAL);
         CHECK_STREQ(fake.show, "chat");
         call.lang = "fr-BE";
         CHECK_STREQ(run(cmd, &call, "away", long_text, "1h", "0"),
@@ -314,11 +267,10 @@ int main(void)
         p->features[0].ops->stop(state);
         CHECK(!command_is_available(cmd));
 
-        action_result_free(fake.result);
+        action_result_free(done.result);
         policy_free(p);
         sd_event_unref(e);
-        free(fake.show);
-        free(fake.text);
+        fake_host_done();
         CHECK_INT(unlink(strcat(proc, "/loadavg")), 0);
         *strrchr(proc, '/') = '\0';
         CHECK_INT(rmdir(proc), 0);

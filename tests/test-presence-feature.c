@@ -10,55 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "presence/presence-internal.h"
-#include "tests.h"
+#include "presence-host.h"
 
 static char root[] = "/tmp/test-presence-feature-XXXXXX";
-
-static struct {
-        unsigned n_published;
-        char *show;
-        char *text;
-} fake;
-
-static void fake_publish(void *agent, const char *show, const struct i18n *status)
-{
-        fake.n_published++;
-        free(fake.show);
-        free(fake.text);
-        fake.show = strdup_or_null(show);
-        fake.text = strdup_or_null(i18n_pick(status, NULL));
-}
-
-static void fake_send(void *agent, const char *to, const char *type, const char *lang,
-                      const char *body)
-{
-}
-
-static int fake_resolve(void *agent, const struct access *a, char ***ret)
-{
-        *ret = NULL;
-        return 0;
-}
-
-static bool fake_is_online(void *agent)
-{
-        return true;
-}
-
-static void write_file(const char *rel, const char *content)
-{
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", root, rel);
-        f = fopen(path, "we");
-        CHECK(f != NULL);
-        if (f) {
-                fputs(content, f);
-                fclose(f);
-        }
-}
 
 /* Runs the loop until something is published (bounded by the probe interval). */
 static void run_until_published(sd_event *e, unsigned count)
@@ -73,12 +27,7 @@ int main(void)
         static const char *const files[] = {"proc/loadavg", "proc/meminfo", "proc/uptime",
                                             "script.out"};
         const struct feature_ops *ops = feature_ops_lookup("presence");
-        struct feature_host host = {
-            .publish_presence = fake_publish,
-            .send_message = fake_send,
-            .resolve_access = fake_resolve,
-            .is_online = fake_is_online,
-        };
+        struct feature_host host = fake_host();
         char yaml[2048], proc[600], *s = NULL;
         struct ynode *doc = NULL;
         struct diags d = {0};
@@ -91,9 +40,9 @@ int main(void)
                 return 1;
         snprintf(proc, sizeof(proc), "%s/proc", root);
         mkdir(proc, 0755);
-        write_file("proc/loadavg", "0.52 0.40 0.30 1/100 42\n");
-        write_file("proc/meminfo", "MemTotal: 1000 kB\nMemAvailable: 250 kB\n");
-        write_file("proc/uptime", "7200.5 10.0\n");
+        write_file_in(root, "proc/loadavg", "0.52 0.40 0.30 1/100 42\n");
+        write_file_in(root, "proc/meminfo", "MemTotal: 1000 kB\nMemAvailable: 250 kB\n");
+        write_file_in(root, "proc/uptime", "7200.5 10.0\n");
         /* No system bus here: failed_units must degrade to '?'. */
         setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket", 1);
 
@@ -111,7 +60,7 @@ int main(void)
                  "    - {when: \"TEMP > 80\", show: dnd}\n"
                  "    - {when: \"load1 >= 4\", show: away}\n",
                  root, root);
-        write_file("script.out", "TEMP=40\n");
+        write_file_in(root, "script.out", "TEMP=40\n");
         CHECK_INT(ynode_parse(yaml, strlen(yaml), "feature.yaml", &doc, &d), 0);
         CHECK_INT(ops->parse(ynode_get(doc, "presence"), &cfg, &d), 0);
         /* A generous timeout for loaded test machines; the config says it is unusual. */
@@ -141,13 +90,13 @@ int main(void)
         CHECK_INT(fake.n_published, 2);
 
         /* Values change: the next run publishes them and applies the rules. */
-        write_file("script.out", "TEMP=85\n");
+        write_file_in(root, "script.out", "TEMP=85\n");
         run_until_published(e, 3);
         CHECK_STREQ(fake.show, "dnd");
         CHECK_STREQ(fake.text, "load 0.52 · mem 75% · up 2h 0m · temp 85 · failed ?");
 
         /* A broken script: its values become '?', the rest goes on. */
-        write_file("script.out", "temperature is 85\n");
+        write_file_in(root, "script.out", "temperature is 85\n");
         run_until_published(e, 4);
         CHECK(fake.show == NULL);
         CHECK_STREQ(fake.text, "load 0.52 · mem 75% · up 2h 0m · temp ? · failed ?");
@@ -186,8 +135,7 @@ int main(void)
         ynode_free(doc);
         diags_done(&d);
         sd_event_unref(e);
-        free(fake.show);
-        free(fake.text);
+        fake_host_done();
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 snprintf(yaml, sizeof(yaml), "%s/%s", root, files[i]);
                 CHECK_INT(unlink(yaml), 0);
